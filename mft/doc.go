@@ -1,0 +1,15 @@
+// Package mft decodes and encodes the structures stored in NTFS master file
+// table records: the FILE record header and its update sequence array
+// (fixups), attribute headers, resident values, non-resident runlists
+// (mapping pairs), and the typed attribute values $STANDARD_INFORMATION,
+// $FILE_NAME, $ATTRIBUTE_LIST, $VOLUME_NAME and $VOLUME_INFORMATION, plus the
+// LZNT1 compression used by compressed $DATA streams.
+//
+// The package is a pure codec: it turns bytes into values and values back into
+// the same bytes, and never performs I/O. Decoders validate every offset and
+// length taken from disk and report problems as *CorruptError values that
+// match ErrCorrupt with errors.Is.
+//
+// References: the Linux-NTFS project's "NTFS Documentation" (flatcap),
+// MS-FSCC for attribute flags, and MS-XCA for LZNT1.
+package mft
