@@ -1,0 +1,114 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io/fs"
+
+	"github.com/ntfsedit/ntfsedit/volume"
+)
+
+func init() {
+	var typ string
+	register(&command{
+		name:  "find",
+		usage: "[PATH]",
+		short: "List every name below PATH (default /), depth-first in index order.\nA hard-linked file appears once per path. System files ($MFT …) only with -a.",
+		setup: func(fs *flag.FlagSet, o *opts) {
+			fs.StringVar(&typ, "type", "", "only entries of this type: f (file), d (directory), l (link: junction, symlink, Interix)")
+			fs.BoolVar(&o.all, "a", false, "include system files (records below 16 and $Extend)")
+		},
+		run: func(e *env, o *opts, args []string) error {
+			switch typ {
+			case "", "f", "d", "l":
+			default:
+				return usagef("--type must be f, d or l, not %q", typ)
+			}
+			return runFind(e, o, args, typ)
+		},
+		minArgs: 0, maxArgs: 1,
+	})
+}
+
+func runFind(e *env, o *opts, args []string, typ string) error {
+	v, err := openVolume(o)
+	if err != nil {
+		return err
+	}
+	defer v.Close()
+	start := "/"
+	if len(args) == 1 {
+		start = args[0]
+	}
+	root, err := v.Lookup(start)
+	if err != nil {
+		return err
+	}
+	emit := func(p string, f *volume.File) error {
+		d := describe(p, f)
+		switch typ {
+		case "f":
+			if d.Type != "file" || d.isLink() {
+				return nil
+			}
+		case "d":
+			if d.Type != "dir" || d.isLink() {
+				return nil
+			}
+		case "l":
+			if !d.isLink() {
+				return nil
+			}
+		}
+		if o.json {
+			return jsonLine(e.stdout, d)
+		}
+		_, err := fmt.Fprintln(e.stdout, d.Path)
+		return err
+	}
+	if err := emit(cleanStart(start), root); err != nil {
+		return err
+	}
+	if !root.IsDir() {
+		return nil
+	}
+	return v.Walk(start, o.all, func(p string, de volume.DirEntry, f *volume.File, err error) error {
+		if err != nil {
+			e.errorf("%v", err)
+			if f == nil {
+				return fs.SkipDir
+			}
+		}
+		return emit(p, f)
+	})
+}
+
+func cleanStart(p string) string {
+	out := ""
+	for _, s := range splitSlash(p) {
+		out += "/" + s
+	}
+	if out == "" {
+		return "/"
+	}
+	return out
+}
+
+func splitSlash(p string) []string {
+	var out []string
+	cur := ""
+	for i := 0; i < len(p); i++ {
+		if p[i] == '/' {
+			if cur != "" && cur != "." {
+				out = append(out, cur)
+			}
+			cur = ""
+			continue
+		}
+		cur += string(p[i])
+	}
+	if cur != "" && cur != "." {
+		out = append(out, cur)
+	}
+	return out
+}

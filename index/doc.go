@@ -1,0 +1,9 @@
+// Package index decodes and encodes NTFS index structures: the
+// $INDEX_ROOT value, INDX blocks of $INDEX_ALLOCATION, their entries, and
+// the $UpCase collation of $I30 directory indexes. It also walks and
+// searches an index B-tree through a caller-supplied block loader, so that
+// the package itself performs no I/O.
+//
+// References: the Linux-NTFS project's "NTFS Documentation" (flatcap) for
+// INDX layouts, MS-FSCC for the collation rules.
+package index

@@ -1,0 +1,381 @@
+package volume
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"strconv"
+	"strings"
+
+	"github.com/ntfsedit/ntfsedit/index"
+	"github.com/ntfsedit/ntfsedit/mft"
+)
+
+// I30 is the name of the directory index attributes.
+var I30 = mft.NameUnits("$I30")
+
+// DirEntry is one entry of a directory index: a name and the file it
+// refers to, with the index's copy of the $FILE_NAME.
+//
+// Not an on-disk structure.
+type DirEntry struct {
+	Name     string
+	Ref      mft.FileRef
+	FileName mft.FileName
+}
+
+// IsDir reports whether the index copy marks the entry as a directory.
+func (d *DirEntry) IsDir() bool { return d.FileName.IsDir() }
+
+// Hidden reports whether ntfs-3g and Windows listings leave the entry out
+// by default: pure DOS (8.3) names and the system files below record 16.
+func (d *DirEntry) Hidden() bool { return d.Ref.Record() < mft.RecordFirstUser }
+
+// DOSOnly reports whether the name is a separate DOS 8.3 name, which
+// directory listings show only through its Win32 twin.
+func (d *DirEntry) DOSOnly() bool { return d.FileName.Namespace == mft.NamespaceDOS }
+
+// IndexTree returns the B-tree of the named index ($I30 for directories)
+// with a block loader that reads INDX blocks from $INDEX_ALLOCATION and
+// honours the index $BITMAP.
+func (f *File) IndexTree(name []uint16) (*index.Tree, error) {
+	v := f.v
+	ra := f.Attr(mft.AttrIndexRoot, name)
+	if ra == nil || ra.NonResident {
+		return nil, &RecordError{Record: f.num, Err: fmt.Errorf("no resident $INDEX_ROOT %s", mft.NameString(name))}
+	}
+	root, err := index.DecodeRoot(ra.Value)
+	if err != nil {
+		return nil, &RecordError{Record: f.num, Err: err}
+	}
+	t := &index.Tree{Root: root}
+	if f.Attr(mft.AttrIndexAllocation, name) == nil {
+		return t, nil
+	}
+	alloc, err := f.AttrStream(mft.AttrIndexAllocation, name)
+	if err != nil {
+		return nil, err
+	}
+	var bitmap []byte
+	if f.Attr(mft.AttrBitmap, name) != nil {
+		bs, err := f.AttrStream(mft.AttrBitmap, name)
+		if err != nil {
+			return nil, err
+		}
+		if bitmap, err = bs.ReadAll(); err != nil {
+			return nil, err
+		}
+	} else {
+		return nil, &RecordError{Record: f.num, Err: fmt.Errorf("$INDEX_ALLOCATION %s without $BITMAP", mft.NameString(name))}
+	}
+	bsize := int64(root.BlockSize)
+	// Sub-node VCNs count clusters, or 512-byte units when index blocks
+	// are smaller than a cluster.
+	unit := int64(v.clusterSize)
+	if bsize < unit {
+		unit = 512
+	}
+	t.InUse = func(vcn mft.VCN) bool {
+		bit := int64(vcn) * unit / bsize
+		return bit >= 0 && bit/8 < int64(len(bitmap)) && bitmap[bit/8]&(1<<(bit%8)) != 0
+	}
+	t.Load = func(vcn mft.VCN) (*index.Block, error) {
+		off := int64(vcn) * unit
+		if off < 0 || off+bsize > alloc.Size() {
+			return nil, &index.CorruptError{VCN: vcn, Field: "sub-node VCN (beyond $INDEX_ALLOCATION)", Value: off}
+		}
+		raw := make([]byte, bsize)
+		if _, err := alloc.ReadAt(raw, off); err != nil {
+			return nil, fmt.Errorf("volume: record %d: read INDX block at VCN %d: %w", f.num, vcn, err)
+		}
+		blk, err := index.ParseBlock(raw, vcn)
+		if err != nil {
+			return nil, &RecordError{Record: f.num, Err: err}
+		}
+		return blk, nil
+	}
+	return t, nil
+}
+
+// ReadDir returns the entries of directory f in index order, every
+// namespace included (see DirEntry.DOSOnly and Hidden for what listings
+// leave out). The root directory's entry for itself (".") is skipped.
+func (f *File) ReadDir() ([]DirEntry, error) {
+	if f.v.mftOnly != nil {
+		return f.v.mftChildren(f.num)
+	}
+	if !f.IsDir() {
+		return nil, &fs.PathError{Op: "readdir", Path: "#" + strconv.FormatUint(uint64(f.num), 10), Err: ErrNotDir}
+	}
+	t, err := f.IndexTree(I30)
+	if err != nil {
+		return nil, err
+	}
+	var out []DirEntry
+	err = t.Walk(func(e *index.Entry) error {
+		fn, err := e.FileName()
+		if err != nil {
+			return &RecordError{Record: f.num, Err: fmt.Errorf("$I30 entry: %w", err)}
+		}
+		if e.Ref.Record() == f.num {
+			return nil // "." in the root
+		}
+		out = append(out, DirEntry{Name: fn.NameString(), Ref: e.Ref, FileName: fn})
+		return nil
+	})
+	return out, err
+}
+
+// Errors of path lookups, wrapped in *fs.PathError.
+var (
+	ErrNotDir = errors.New("not a directory")
+	// ErrStale means an index entry refers to a record that was freed or
+	// reused since (its sequence number differs).
+	ErrStale = errors.New("stale index entry")
+)
+
+// Root returns the root directory.
+func (v *Volume) Root() (*File, error) { return v.File(mft.RecordRoot) }
+
+// Lookup resolves a volume path: "/"-separated from the root ("/" is the
+// root), or "#N" for record N. Names match as Windows does, ignoring case
+// through $UpCase, with an exact-case match preferred.
+func (v *Volume) Lookup(path string) (*File, error) {
+	if strings.HasPrefix(path, "#") {
+		n, err := strconv.ParseUint(path[1:], 10, 48)
+		if err != nil {
+			return nil, &fs.PathError{Op: "lookup", Path: path, Err: fmt.Errorf("bad record number: %w", err)}
+		}
+		if int64(n) >= v.records {
+			return nil, &fs.PathError{Op: "lookup", Path: path, Err: fmt.Errorf("beyond the last record %d: %w", v.records-1, fs.ErrNotExist)}
+		}
+		return v.File(mft.RecordNumber(n))
+	}
+	f, err := v.Root()
+	if err != nil {
+		return nil, err
+	}
+	done := ""
+	for _, name := range splitPath(path) {
+		done += "/" + name
+		e, err := v.lookupIn(f, name)
+		if err != nil {
+			return nil, &fs.PathError{Op: "lookup", Path: done, Err: err}
+		}
+		if f, err = v.entryFile(e); err != nil {
+			return nil, &fs.PathError{Op: "lookup", Path: done, Err: err}
+		}
+	}
+	return f, nil
+}
+
+// entryFile loads the record an index entry refers to, checking that the
+// entry is not stale.
+func (v *Volume) entryFile(e DirEntry) (*File, error) {
+	f, err := v.File(e.Ref.Record())
+	if err != nil {
+		return nil, err
+	}
+	if !f.InUse() || f.Rec.Seq != e.Ref.Seq() {
+		return nil, fmt.Errorf("%w: entry %q refers to record %d seq %d, but the record has seq %d (in use: %v)",
+			ErrStale, e.Name, e.Ref.Record(), e.Ref.Seq(), f.Rec.Seq, f.InUse())
+	}
+	return f, nil
+}
+
+// OpenEntry loads the file of a directory entry, failing with ErrStale
+// for an entry whose record was freed or reused.
+func (v *Volume) OpenEntry(e DirEntry) (*File, error) { return v.entryFile(e) }
+
+func splitPath(p string) []string {
+	var out []string
+	for _, s := range strings.Split(p, "/") {
+		if s != "" && s != "." {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// lookupIn finds name in directory dir.
+func (v *Volume) lookupIn(dir *File, name string) (DirEntry, error) {
+	if !dir.IsDir() {
+		return DirEntry{}, ErrNotDir
+	}
+	units := mft.NameUnits(name)
+	if v.mftOnly != nil {
+		kids, err := v.mftChildren(dir.num)
+		if err != nil {
+			return DirEntry{}, err
+		}
+		var fold *DirEntry
+		for i := range kids {
+			k := &kids[i]
+			if k.Name == name {
+				return *k, nil
+			}
+			if fold == nil && v.upcase.EqualFold(mft.NameUnits(k.Name), units) {
+				fold = k
+			}
+		}
+		if fold != nil {
+			return *fold, nil
+		}
+		return DirEntry{}, fs.ErrNotExist
+	}
+	t, err := dir.IndexTree(I30)
+	if err != nil {
+		return DirEntry{}, err
+	}
+	es, err := t.LookupFileName(v.upcase, units)
+	if err != nil {
+		return DirEntry{}, err
+	}
+	if len(es) == 0 {
+		return DirEntry{}, fs.ErrNotExist
+	}
+	pick := 0
+	for i := range es {
+		fn, _ := es[i].FileName()
+		if equalName(fn.Name, units) {
+			pick = i
+			break
+		}
+	}
+	fn, err := es[pick].FileName()
+	if err != nil {
+		return DirEntry{}, err
+	}
+	return DirEntry{Name: fn.NameString(), Ref: es[pick].Ref, FileName: fn}, nil
+}
+
+// PathOf rebuilds the path of a $FILE_NAME from its parent references.
+// The second result is false when a parent could not be followed (freed,
+// reused, or a loop): the path then starts with "/$Orphan/".
+func (v *Volume) PathOf(fn mft.FileName) (string, bool) {
+	parts := []string{fn.NameString()}
+	ref := fn.Parent
+	for depth := 0; ref.Record() != mft.RecordRoot; depth++ {
+		if depth > 255 {
+			return "/$Orphan/" + joinRev(parts), false
+		}
+		rec, err := v.Record(ref.Record())
+		if err != nil || !rec.InUse() || rec.Seq != ref.Seq() || !rec.IsDir() {
+			return "/$Orphan/" + joinRev(parts), false
+		}
+		name, parent, ok := primaryName(rec)
+		if !ok {
+			return "/$Orphan/" + joinRev(parts), false
+		}
+		parts = append(parts, name)
+		ref = parent
+	}
+	return "/" + joinRev(parts), true
+}
+
+// primaryName picks the Win32 (or POSIX) name of a directory record.
+func primaryName(rec *mft.Record) (string, mft.FileRef, bool) {
+	var best *mft.FileName
+	for i := range rec.Attrs {
+		a := &rec.Attrs[i]
+		if a.Type != mft.AttrFileName || a.NonResident {
+			continue
+		}
+		fn, err := mft.DecodeFileName(a.Value)
+		if err != nil {
+			continue
+		}
+		if best == nil || best.Namespace == mft.NamespaceDOS {
+			best = &fn
+		}
+	}
+	if best == nil {
+		return "", 0, false
+	}
+	return best.NameString(), best.Parent, true
+}
+
+func joinRev(parts []string) string {
+	var b strings.Builder
+	for i := len(parts) - 1; i >= 0; i-- {
+		b.WriteString(parts[i])
+		if i > 0 {
+			b.WriteByte('/')
+		}
+	}
+	return b.String()
+}
+
+// JoinPath joins a directory path and a name.
+func JoinPath(dir, name string) string {
+	if dir == "/" || dir == "" {
+		return "/" + name
+	}
+	return dir + "/" + name
+}
+
+// WalkFunc is called for every entry of a walk. f is nil when err is set
+// (the entry's record could not be read, or the entry is stale). Returning
+// fs.SkipDir skips a directory's children; fs.SkipAll ends the walk.
+type WalkFunc func(path string, e DirEntry, f *File, err error) error
+
+// Walk visits the tree below the directory at path depth-first, children in
+// index order. DOS-only names and the root's "." are left out; system files
+// (records below 16) too unless all is set. Directories already visited
+// (a corrupt loop) are not entered again.
+func (v *Volume) Walk(path string, all bool, fn WalkFunc) error {
+	start, err := v.Lookup(path)
+	if err != nil {
+		return err
+	}
+	if !start.IsDir() {
+		return &fs.PathError{Op: "walk", Path: path, Err: ErrNotDir}
+	}
+	seen := map[mft.RecordNumber]bool{start.num: true}
+	err = v.walk(cleanPath(path), start, all, fn, seen)
+	if errors.Is(err, fs.SkipAll) {
+		return nil
+	}
+	return err
+}
+
+func cleanPath(p string) string {
+	parts := splitPath(p)
+	if len(parts) == 0 {
+		return "/"
+	}
+	return "/" + strings.Join(parts, "/")
+}
+
+func (v *Volume) walk(dirPath string, dir *File, all bool, fn WalkFunc, seen map[mft.RecordNumber]bool) error {
+	entries, err := dir.ReadDir()
+	if err != nil {
+		return fn(dirPath, DirEntry{}, nil, err)
+	}
+	for _, e := range entries {
+		if e.DOSOnly() || (!all && e.Hidden()) {
+			continue
+		}
+		p := JoinPath(dirPath, e.Name)
+		f, ferr := v.entryFile(e)
+		if ferr != nil {
+			ferr = &fs.PathError{Op: "walk", Path: p, Err: ferr}
+			f = nil
+		}
+		err := fn(p, e, f, ferr)
+		if errors.Is(err, fs.SkipDir) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if f == nil || !f.IsDir() || seen[f.num] {
+			continue
+		}
+		seen[f.num] = true
+		if err := v.walk(p, f, all, fn, seen); err != nil {
+			return err
+		}
+	}
+	return nil
+}

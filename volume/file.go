@@ -1,0 +1,301 @@
+package volume
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/ntfsedit/ntfsedit/mft"
+	"github.com/ntfsedit/ntfsedit/reparse"
+)
+
+// File is one file (or directory) of the volume: its base record and the
+// attributes of all its records, merged through the $ATTRIBUTE_LIST.
+//
+// Not an on-disk structure.
+type File struct {
+	v     *Volume
+	num   mft.RecordNumber
+	Rec   *mft.Record // base record
+	attrs []*mft.Attr // every attribute, base and extension records
+}
+
+// File reads record n and, when it has an attribute list, its extension
+// records. Records not in use can be read too (File.InUse is false).
+func (v *Volume) File(n mft.RecordNumber) (*File, error) {
+	rec, err := v.Record(n)
+	if err != nil {
+		return nil, err
+	}
+	f := &File{v: v, num: n, Rec: rec}
+	al := rec.Find(mft.AttrAttributeList, nil)
+	if al == nil {
+		f.attrs = make([]*mft.Attr, len(rec.Attrs))
+		for i := range rec.Attrs {
+			f.attrs[i] = &rec.Attrs[i]
+		}
+		return f, nil
+	}
+	list, err := v.attrListOf(rec, al)
+	if err != nil {
+		return nil, &RecordError{Record: n, Err: fmt.Errorf("$ATTRIBUTE_LIST: %w", err)}
+	}
+	// Attributes come in list order; the list names the record holding
+	// each one, and the attribute id picks it within that record.
+	exts := map[mft.RecordNumber]*mft.Record{n: rec}
+	used := map[*mft.Attr]bool{}
+	for _, e := range list {
+		r := e.Ref.Record()
+		ext, ok := exts[r]
+		if !ok {
+			ext, err = v.Record(r)
+			if err != nil {
+				return nil, &RecordError{Record: n, Err: fmt.Errorf("extension record of %s: %w", e.Type, err)}
+			}
+			if ext.Base.Record() != n || ext.Seq != e.Ref.Seq() {
+				return nil, &RecordError{Record: n, Err: fmt.Errorf("extension record %d (seq %d, base %s) does not belong to it (list wants seq %d)", r, ext.Seq, ext.Base, e.Ref.Seq())}
+			}
+			exts[r] = ext
+		}
+		var found *mft.Attr
+		for i := range ext.Attrs {
+			a := &ext.Attrs[i]
+			if a.Type == e.Type && a.ID == e.ID && equalName(a.Name, e.Name) {
+				found = a
+				break
+			}
+		}
+		if found == nil {
+			return nil, &RecordError{Record: n, Err: fmt.Errorf("$ATTRIBUTE_LIST names %s id %d in record %d, which is not there", e.Type, e.ID, r)}
+		}
+		if !used[found] {
+			used[found] = true
+			f.attrs = append(f.attrs, found)
+		}
+	}
+	// The list itself is in the base record but need not list itself.
+	if !used[al] {
+		f.attrs = append([]*mft.Attr{al}, f.attrs...)
+	}
+	return f, nil
+}
+
+// attrListOf reads the value of an $ATTRIBUTE_LIST attribute.
+func (v *Volume) attrListOf(rec *mft.Record, al *mft.Attr) ([]mft.AttrListEntry, error) {
+	val := al.Value
+	if al.NonResident {
+		s, err := v.newStream("$ATTRIBUTE_LIST", []*mft.Attr{al})
+		if err != nil {
+			return nil, err
+		}
+		if val, err = s.ReadAll(); err != nil {
+			return nil, err
+		}
+	}
+	return mft.DecodeAttrList(val)
+}
+
+func equalName(a, b []uint16) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// Number returns the record number.
+func (f *File) Number() mft.RecordNumber { return f.num }
+
+// Ref returns the file reference (record number and current sequence).
+func (f *File) Ref() mft.FileRef { return mft.MakeFileRef(f.num, f.Rec.Seq) }
+
+// InUse reports whether the record is allocated.
+func (f *File) InUse() bool { return f.Rec.InUse() }
+
+// IsDir reports whether the file is a directory.
+func (f *File) IsDir() bool { return f.Rec.IsDir() }
+
+// LinkCount returns the hard-link count stored in the record header.
+func (f *File) LinkCount() int { return int(f.Rec.LinkCount) }
+
+// Attrs returns every attribute of the file.
+func (f *File) Attrs() []*mft.Attr { return f.attrs }
+
+// Attr returns the first attribute of type t and the given name (nil for
+// unnamed). For a non-resident attribute split into extents it returns the
+// first extent; use AttrStream to read the value.
+func (f *File) Attr(t mft.AttrType, name []uint16) *mft.Attr {
+	for _, a := range f.attrs {
+		if a.Type == t && equalName(a.Name, name) {
+			return a
+		}
+	}
+	return nil
+}
+
+// AttrStream returns a reader over the value of attribute t with the given
+// name, merging the extents of a non-resident attribute.
+func (f *File) AttrStream(t mft.AttrType, name []uint16) (*Stream, error) {
+	var exts []*mft.Attr
+	for _, a := range f.attrs {
+		if a.Type == t && equalName(a.Name, name) {
+			exts = append(exts, a)
+		}
+	}
+	what := fmt.Sprintf("record %d %s", f.num, t)
+	if len(name) > 0 {
+		what += ":" + mft.NameString(name)
+	}
+	if len(exts) == 0 {
+		return nil, fmt.Errorf("volume: %s: %w", what, ErrNoAttr)
+	}
+	return f.v.newStream(what, exts)
+}
+
+// ErrNoAttr is matched when a file lacks the attribute asked for.
+var ErrNoAttr = errors.New("no such attribute")
+
+// Stream returns the $DATA stream of the given name ("" for the unnamed
+// main stream, otherwise an alternate data stream).
+func (f *File) Stream(name string) (*Stream, error) {
+	var n []uint16
+	if name != "" {
+		n = mft.NameUnits(name)
+	}
+	return f.AttrStream(mft.AttrData, n)
+}
+
+// Size returns the data size of the unnamed $DATA stream (0 if none).
+func (f *File) Size() int64 {
+	a := f.Attr(mft.AttrData, nil)
+	if a == nil {
+		return 0
+	}
+	if a.NonResident {
+		return a.DataSize
+	}
+	return int64(len(a.Value))
+}
+
+// StreamInfo describes one $DATA stream.
+type StreamInfo struct {
+	Name       string `json:"name"`
+	Size       int64  `json:"size"`
+	Allocated  int64  `json:"allocated"`
+	Resident   bool   `json:"resident"`
+	Sparse     bool   `json:"sparse,omitempty"`
+	Compressed bool   `json:"compressed,omitempty"`
+	Encrypted  bool   `json:"encrypted,omitempty"`
+}
+
+// Streams lists the $DATA streams, the unnamed one first.
+func (f *File) Streams() []StreamInfo {
+	var out []StreamInfo
+	for _, a := range f.attrs {
+		if a.Type != mft.AttrData || (a.NonResident && a.StartVCN != 0) {
+			continue
+		}
+		si := StreamInfo{Name: a.NameString(), Resident: !a.NonResident,
+			Sparse: a.Flags&mft.AttrSparse != 0, Compressed: a.Flags&mft.AttrCompressionMask != 0,
+			Encrypted: a.Flags&mft.AttrEncrypted != 0}
+		if a.NonResident {
+			si.Size, si.Allocated = a.DataSize, a.AllocatedSize
+		} else {
+			si.Size = int64(len(a.Value))
+			si.Allocated = si.Size
+		}
+		if si.Name == "" {
+			out = append([]StreamInfo{si}, out...)
+		} else {
+			out = append(out, si)
+		}
+	}
+	return out
+}
+
+// Names decodes every $FILE_NAME of the file, in record order. A file has
+// one per hard link, plus a separate DOS name where one exists.
+func (f *File) Names() ([]mft.FileName, error) {
+	var out []mft.FileName
+	for _, a := range f.attrs {
+		if a.Type != mft.AttrFileName {
+			continue
+		}
+		if a.NonResident {
+			return nil, &RecordError{Record: f.num, Err: errors.New("non-resident $FILE_NAME")}
+		}
+		fn, err := mft.DecodeFileName(a.Value)
+		if err != nil {
+			return nil, &RecordError{Record: f.num, Err: err}
+		}
+		out = append(out, fn)
+	}
+	return out, nil
+}
+
+// StandardInfo decodes $STANDARD_INFORMATION.
+func (f *File) StandardInfo() (mft.StandardInfo, error) {
+	a := f.Attr(mft.AttrStandardInformation, nil)
+	if a == nil || a.NonResident {
+		return mft.StandardInfo{}, &RecordError{Record: f.num, Err: errors.New("no resident $STANDARD_INFORMATION")}
+	}
+	si, err := mft.DecodeStandardInfo(a.Value)
+	if err != nil {
+		return si, &RecordError{Record: f.num, Err: err}
+	}
+	return si, nil
+}
+
+// Reparse decodes the $REPARSE_POINT attribute; nil without error when the
+// file has none.
+func (f *File) Reparse() (*reparse.Point, error) {
+	a := f.Attr(mft.AttrReparsePoint, nil)
+	if a == nil {
+		return nil, nil
+	}
+	s, err := f.AttrStream(mft.AttrReparsePoint, nil)
+	if err != nil {
+		return nil, err
+	}
+	b, err := s.ReadAll()
+	if err != nil {
+		return nil, err
+	}
+	p, err := reparse.Decode(b)
+	if err != nil {
+		return nil, &RecordError{Record: f.num, Err: fmt.Errorf("$REPARSE_POINT: %w", err)}
+	}
+	return &p, nil
+}
+
+// interixMax bounds the size of a $DATA stream checked for an Interix
+// symlink: the 8-byte magic plus a target of at most 4096 UTF-16 units.
+const interixMax = 8 + 2*4096
+
+// Interix returns the target of an Interix symlink (what ntfs-3g's ln -s
+// makes: a SYSTEM file whose data is "IntxLNK\x01" + UTF-16LE target).
+func (f *File) Interix() (string, bool) {
+	if f.IsDir() {
+		return "", false
+	}
+	si, err := f.StandardInfo()
+	if err != nil || si.Attributes&mft.FileSystem == 0 {
+		return "", false
+	}
+	size := f.Size()
+	if size < 8 || size > interixMax {
+		return "", false
+	}
+	s, err := f.Stream("")
+	if err != nil {
+		return "", false
+	}
+	b, err := s.ReadAll()
+	if err != nil {
+		return "", false
+	}
+	return reparse.DecodeInterix(b)
+}
