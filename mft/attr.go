@@ -1,5 +1,10 @@
 package mft
 
+import (
+	"math"
+	"slices"
+)
+
 // Attribute header layout (both forms):
 //
 //	0x00 type u32 | 0x04 length u32 | 0x08 non-resident u8 | 0x09 name length u8 (code units)
@@ -83,9 +88,13 @@ func DecodeAttr(b []byte) (Attr, error) {
 	a.NameOffset = le.Uint16(b[0x0A:])
 	a.Flags = AttrFlags(le.Uint16(b[0x0C:]))
 	a.ID = le.Uint16(b[0x0E:])
+	minHdr := residentHeaderLen
+	if a.NonResident {
+		minHdr = nonResidentHeaderLen
+	}
 	if nameLen > 0 {
 		no := int(a.NameOffset)
-		if no+2*nameLen > len(b) {
+		if no < minHdr || no+2*nameLen > len(b) {
 			return a, corrupt(0x0A, "attribute name offset", no)
 		}
 		a.Name = DecodeName(b[no : no+2*nameLen])
@@ -98,6 +107,9 @@ func DecodeAttr(b []byte) (Attr, error) {
 		a.ValueOffset = le.Uint16(b[0x14:])
 		a.ResidentFlags = b[0x16]
 		vo := int(a.ValueOffset)
+		if vo < residentHeaderLen {
+			return a, corrupt(0x14, "resident value offset", vo)
+		}
 		if int64(vo)+int64(vl) > int64(len(b)) {
 			return a, corrupt(0x10, "resident value length", vl)
 		}
@@ -114,11 +126,19 @@ func DecodeAttr(b []byte) (Attr, error) {
 	a.AllocatedSize = int64(le.Uint64(b[0x28:]))
 	a.DataSize = int64(le.Uint64(b[0x30:]))
 	a.InitializedSize = int64(le.Uint64(b[0x38:]))
-	if a.StartVCN < 0 || a.LastVCN < a.StartVCN-1 {
+	if a.StartVCN < 0 {
+		return a, corrupt(0x10, "start VCN", int64(a.StartVCN))
+	}
+	if a.LastVCN < a.StartVCN-1 {
 		return a, corrupt(0x18, "last VCN", int64(a.LastVCN))
 	}
-	if a.AllocatedSize < 0 || a.DataSize < 0 || a.InitializedSize < 0 {
-		return a, corrupt(0x28, "attribute size (negative)", a.DataSize)
+	for _, f := range []struct {
+		off int
+		v   int64
+	}{{0x28, a.AllocatedSize}, {0x30, a.DataSize}, {0x38, a.InitializedSize}} {
+		if f.v < 0 {
+			return a, corrupt(f.off, "attribute size (negative)", f.v)
+		}
 	}
 	ro := int(a.RunsOffset)
 	hdrEnd := ro
@@ -138,6 +158,9 @@ func DecodeAttr(b []byte) (Attr, error) {
 	}
 	a.Runs = runs
 	a.runsRaw = b[ro : ro+n]
+	if a.LastVCN == math.MaxInt64 {
+		return a, corrupt(0x18, "last VCN", int64(a.LastVCN))
+	}
 	if got, want := RunsClusters(runs), int64(a.LastVCN-a.StartVCN+1); got != want {
 		return a, corrupt(ro, "runlist length (clusters, want last VCN - start VCN + 1)", sprintf("%d, want %d", got, want))
 	}
@@ -205,12 +228,9 @@ func (a *Attr) AppendBinary(b []byte) ([]byte, error) {
 	if a.HasCompressedSize {
 		le.PutUint64(out[0x40:], uint64(a.CompressedSize))
 	}
-	runs := a.runsRaw
-	if runs == nil {
-		var err error
-		if runs, err = AppendRuns(nil, a.Runs); err != nil {
-			return b[:start], err
-		}
+	runs, err := a.runsBytes()
+	if err != nil {
+		return b[:start], withRecord(err, NoRecord, int(a.RunsOffset))
 	}
 	ro := int(a.RunsOffset)
 	if ro < hdr || ro+len(runs) > n {
@@ -234,12 +254,9 @@ func (a *Attr) Layout() error {
 	a.NameOffset = uint16(hdr)
 	body := align8(hdr + 2*len(a.Name))
 	if a.NonResident {
-		runs := a.runsRaw
-		if runs == nil {
-			var err error
-			if runs, err = AppendRuns(nil, a.Runs); err != nil {
-				return err
-			}
+		runs, err := a.runsBytes()
+		if err != nil {
+			return err
 		}
 		a.RunsOffset = uint16(body)
 		a.Length = uint32(align8(body + len(runs)))
@@ -249,4 +266,18 @@ func (a *Attr) Layout() error {
 	}
 	a.raw = nil
 	return nil
+}
+
+// runsBytes returns the mapping pairs to write: the decoded original when
+// Runs still holds what it decoded to (so non-minimal encodings written by
+// other implementations survive), else a fresh minimal encoding. Comparing
+// instead of trusting runsRaw means assigning a.Runs directly works as well
+// as SetRuns.
+func (a *Attr) runsBytes() ([]byte, error) {
+	if a.runsRaw != nil {
+		if orig, _, err := DecodeRuns(a.runsRaw); err == nil && slices.Equal(orig, a.Runs) {
+			return a.runsRaw, nil
+		}
+	}
+	return AppendRuns(nil, a.Runs)
 }

@@ -56,17 +56,25 @@ func DecodeAttrList(b []byte) ([]AttrListEntry, error) {
 
 // AppendAttrList encodes entries; an entry with Length 0 gets the packed
 // layout Windows uses (name at 0x1A, length 8-aligned).
+//
+// Error offsets are those of the bad entry in the encoded value; on error b is
+// returned unchanged.
 func AppendAttrList(b []byte, entries []AttrListEntry) ([]byte, error) {
-	for i, e := range entries {
+	base := len(b)
+	for _, e := range entries {
+		at := len(b) - base
 		if e.Length == 0 {
 			e.NameOffset = attrListEntryHeaderLen
 			e.Length = uint16(align8(attrListEntryHeaderLen + 2*len(e.Name)))
 			e.raw = nil
 		}
+		if len(e.Name) > 255 {
+			return b[:base], corrupt(at+6, "$ATTRIBUTE_LIST name length", len(e.Name))
+		}
 		n := int(e.Length)
 		no := int(e.NameOffset)
 		if n < attrListEntryHeaderLen || (len(e.Name) > 0 && (no < attrListEntryHeaderLen || no+2*len(e.Name) > n)) {
-			return b, corrupt(i, "$ATTRIBUTE_LIST entry layout", n)
+			return b[:base], corrupt(at+4, "$ATTRIBUTE_LIST entry layout", n)
 		}
 		start := len(b)
 		b = append(b, make([]byte, n)...)

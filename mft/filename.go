@@ -69,6 +69,9 @@ func (f FileName) AppendBinary(b []byte) ([]byte, error) {
 	if len(f.Name) == 0 || len(f.Name) > 255 {
 		return b, corrupt(0x40, "$FILE_NAME name length", len(f.Name))
 	}
+	if f.Namespace > NamespaceWin32DOS {
+		return b, corrupt(0x41, "$FILE_NAME namespace", uint8(f.Namespace))
+	}
 	b = le.AppendUint64(b, uint64(f.Parent))
 	b = le.AppendUint64(b, uint64(f.Created))
 	b = le.AppendUint64(b, uint64(f.Modified))

@@ -9,19 +9,25 @@ const SectorSize = 512
 // multi-sector structure in place: for each 512-byte block it checks that the
 // last two bytes equal the update sequence number and restores the saved
 // bytes from the update sequence array. A block whose check bytes differ was
-// torn by an interrupted write; the error names its offset.
+// torn by an interrupted write; the error names the offset of its last two
+// bytes. On error b is left unchanged.
 func ApplyFixups(b []byte) error {
 	off, count, err := usaBounds(b)
 	if err != nil {
 		return err
 	}
 	usn := le.Uint16(b[off:])
+	// Check every block before restoring any, so that a torn structure is
+	// not left half converted.
 	for i := 1; i < count; i++ {
 		end := i*SectorSize - 2
 		if got := le.Uint16(b[end:]); got != usn {
 			return &CorruptError{Record: NoRecord, Offset: end, Field: "update sequence number (torn write)",
-				Value: formatHex16(got, usn)}
+				Value: sprintf("0x%04x, want 0x%04x", got, usn)}
 		}
+	}
+	for i := 1; i < count; i++ {
+		end := i*SectorSize - 2
 		copy(b[end:end+2], b[off+2*i:off+2*i+2])
 	}
 	return nil
@@ -80,9 +86,3 @@ func usaBounds(b []byte) (off, count int, err error) {
 	}
 	return off, count, nil
 }
-
-type hex16pair struct{ got, want uint16 }
-
-func (p hex16pair) String() string { return sprintf("0x%04x, want 0x%04x", p.got, p.want) }
-
-func formatHex16(got, want uint16) hex16pair { return hex16pair{got, want} }

@@ -29,7 +29,8 @@ type Record struct {
 	HasNumber      bool
 	Attrs          []Attr
 
-	raw []byte // decoded bytes (fixups applied): header tail, USA, slack
+	raw    []byte // decoded bytes (fixups applied): header tail, USA, slack
+	endOff int    // offset of the decoded end marker
 }
 
 // InUse reports whether the record is allocated.
@@ -68,7 +69,7 @@ func DecodeRecord(b []byte, n RecordNumber) (*Record, error) {
 		r.HasNumber = true
 		r.Number = RecordNumber(le.Uint32(b[0x2C:]))
 	}
-	if int(r.BytesAllocated) != len(b) {
+	if int(r.BytesAllocated) != len(b) || len(b)%SectorSize != 0 {
 		return nil, &CorruptError{Record: n, Offset: 0x1C, Field: "bytes allocated", Value: r.BytesAllocated}
 	}
 	if r.BytesInUse > r.BytesAllocated || r.BytesInUse < recordHeaderLen-8 {
@@ -81,10 +82,13 @@ func DecodeRecord(b []byte, n RecordNumber) (*Record, error) {
 	}
 	end := int(r.BytesInUse)
 	for {
-		if off+4 > end {
+		// The end marker is 8 bytes (type 0xFFFFFFFF and a length field
+		// Windows leaves stale), and bytes in use covers all of it.
+		if off+8 > end {
 			return nil, &CorruptError{Record: n, Offset: off, Field: "attribute list (no end marker within bytes in use)"}
 		}
 		if le.Uint32(b[off:]) == uint32(AttrEnd) {
+			r.endOff = off
 			break
 		}
 		a, err := DecodeAttr(b[off:end])
@@ -102,7 +106,10 @@ func DecodeRecord(b []byte, n RecordNumber) (*Record, error) {
 
 // AppendBinary encodes the record with fixups not yet applied (call
 // ProtectFixups on the result before writing it). Bytes past the end marker
-// keep their decoded values; a grown record zero-fills them.
+// keep their decoded values (slack, as Windows leaves it); a new record
+// zero-fills them. BytesInUse is recomputed as the end marker's offset plus
+// 8, so a decoded record whose BytesInUse claimed more re-encodes with the
+// smaller, correct value.
 func (r *Record) AppendBinary(b []byte) ([]byte, error) {
 	size := int(r.BytesAllocated)
 	if size < recordHeaderLen || size%SectorSize != 0 {
@@ -140,12 +147,14 @@ func (r *Record) AppendBinary(b []byte) ([]byte, error) {
 		off += int(a.Length)
 	}
 	le.PutUint32(out[off:], uint32(AttrEnd))
-	// Windows writes the end marker as 8 bytes: 0xFFFFFFFF and a zero or
-	// stale length; keep the stored second half unless the record grew.
-	inUse := off + 8
-	if inUse > int(r.BytesInUse) && len(r.raw) != size {
+	// Windows writes the end marker as 8 bytes: 0xFFFFFFFF and a stale
+	// length (often 0x11477982). Keep the stored second half while the
+	// marker has not moved; a moved marker would otherwise carry whatever
+	// attribute bytes were there before, so it gets zero.
+	if len(r.raw) != size || off != r.endOff {
 		le.PutUint32(out[off+4:], 0)
 	}
+	inUse := off + 8
 	r.BytesInUse = uint32(inUse)
 	le.PutUint32(out[0x18:], r.BytesInUse)
 	return b, nil

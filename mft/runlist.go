@@ -17,7 +17,7 @@ type Run struct {
 // (0 for a sparse run).
 func DecodeRuns(b []byte) ([]Run, int, error) {
 	var runs []Run
-	var lcn int64
+	var lcn, vcn int64
 	i := 0
 	for {
 		if i >= len(b) {
@@ -38,6 +38,10 @@ func DecodeRuns(b []byte) ([]Run, int, error) {
 		if length <= 0 {
 			return nil, i, corrupt(i+1, "run length", length)
 		}
+		if vcn > math.MaxInt64-length {
+			return nil, i, corrupt(i+1, "run length (VCN overflow)", length)
+		}
+		vcn += length
 		r := Run{Length: length}
 		if os == 0 {
 			r.Sparse = true
@@ -58,21 +62,33 @@ func DecodeRuns(b []byte) ([]Run, int, error) {
 }
 
 // AppendRuns encodes runs as mapping pairs with minimal field sizes, as
-// Windows writes them, followed by the terminating zero byte.
+// Windows writes them, followed by the terminating zero byte. It rejects the
+// runs DecodeRuns rejects; error offsets are those the bad pair would have
+// had in the encoded runlist, as DecodeRuns would report them. On error b is
+// returned unchanged.
 func AppendRuns(b []byte, runs []Run) ([]byte, error) {
-	var lcn int64
-	for i, r := range runs {
+	var lcn, vcn int64
+	start := len(b)
+	for _, r := range runs {
+		at := len(b) - start
 		if r.Length <= 0 {
-			return b, corrupt(i, "run length", r.Length)
+			return b[:start], corrupt(at+1, "run length", r.Length)
 		}
+		if vcn > math.MaxInt64-r.Length {
+			return b[:start], corrupt(at+1, "run length (VCN overflow)", r.Length)
+		}
+		vcn += r.Length
 		lb := minSigned(r.Length)
 		if r.Sparse {
+			if r.Start != 0 {
+				return b[:start], corrupt(at, "sparse run start LCN (want 0)", int64(r.Start))
+			}
 			b = append(b, byte(len(lb)))
 			b = append(b, lb...)
 			continue
 		}
 		if r.Start < 0 {
-			return b, corrupt(i, "run start LCN", int64(r.Start))
+			return b[:start], corrupt(at+1+len(lb), "run start LCN", int64(r.Start))
 		}
 		ob := minSigned(int64(r.Start) - lcn)
 		lcn = int64(r.Start)

@@ -263,24 +263,41 @@ type Filetime uint64
 
 const filetimeUnixEpoch = 116444736000000000
 
-// Time converts to time.Time. Zero stays the zero time.Time.
+// filetimeUnixSeconds is the number of seconds from 1601-01-01 to 1970-01-01.
+const filetimeUnixSeconds = filetimeUnixEpoch / 10000000
+
+// Time converts to time.Time. Zero stays the zero time.Time. The whole
+// unsigned range converts (up to the year 60056), so the arithmetic is done
+// unsigned: a FILETIME above 1<<63 is a valid, far-future time.
 func (f Filetime) Time() time.Time {
 	if f == 0 {
 		return time.Time{}
 	}
-	d := int64(f) - filetimeUnixEpoch
-	if uint64(f) > 1<<63-1 {
-		d = int64(uint64(f) - filetimeUnixEpoch)
-	}
-	return time.Unix(d/1e7, (d%1e7)*100).UTC()
+	sec := int64(uint64(f)/1e7) - filetimeUnixSeconds
+	nsec := int64(uint64(f)%1e7) * 100
+	return time.Unix(sec, nsec).UTC()
 }
 
-// FiletimeOf converts a time.Time; the zero time gives 0.
+// FiletimeOf converts a time.Time, truncating to 100 ns; the zero time gives
+// 0. Times before 1601-01-01 (which FILETIME cannot hold) also give 0, and
+// times after the largest FILETIME give 1<<64-1.
 func FiletimeOf(t time.Time) Filetime {
 	if t.IsZero() {
 		return 0
 	}
-	return Filetime(t.Unix()*1e7 + int64(t.Nanosecond()/100) + filetimeUnixEpoch)
+	sec := t.Unix()
+	if sec < -filetimeUnixSeconds {
+		return 0
+	}
+	const maxSec = (1<<64-1)/10000000 - filetimeUnixSeconds
+	if sec > maxSec {
+		return 1<<64 - 1
+	}
+	v := uint64(sec+filetimeUnixSeconds)*1e7 + uint64(t.Nanosecond()/100)
+	if v < uint64(sec+filetimeUnixSeconds)*1e7 { // last partial second of the range
+		return 1<<64 - 1
+	}
+	return Filetime(v)
 }
 
 func (f Filetime) String() string {
