@@ -1,0 +1,81 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"strings"
+
+	"github.com/ntfsedit/ntfsedit/volume"
+)
+
+func init() {
+	var stream string
+	register(&command{
+		name:  "cat",
+		usage: "PATH",
+		short: "Copy the bytes of a file's unnamed $DATA stream, or of an alternate data stream, to standard output.\nPATH may be FILE:STREAM (Windows style) when no file has that literal name.",
+		setup: func(fs *flag.FlagSet, o *opts) {
+			fs.StringVar(&stream, "stream", "", "read the named alternate data stream instead of the unnamed one")
+		},
+		run: func(e *env, o *opts, args []string) error {
+			return runCat(e, o, args[0], stream)
+		},
+		minArgs: 1, maxArgs: 1,
+	})
+}
+
+// catBuffer is the size of the copies from the volume to standard output.
+const catBuffer = 1 << 20
+
+func runCat(e *env, o *opts, path, stream string) error {
+	v, err := openVolume(o)
+	if err != nil {
+		return err
+	}
+	defer v.Close()
+	f, err := v.Lookup(path)
+	if err != nil && stream == "" && errors.Is(err, fs.ErrNotExist) {
+		// FILE:STREAM, when no file has the literal name.
+		if file, ads, ok := splitStream(path); ok {
+			if g, err2 := v.Lookup(file); err2 == nil {
+				f, err, path, stream = g, nil, file, ads
+			}
+		}
+	}
+	if err != nil {
+		return err
+	}
+	shown := displayPath(v, path, f)
+	if stream == "" && f.IsDir() {
+		return fmt.Errorf("%s: is a directory", shown)
+	}
+	s, err := f.Stream(stream)
+	if errors.Is(err, volume.ErrNoAttr) {
+		if stream != "" {
+			return fmt.Errorf("%s: no stream %q", shown, stream)
+		}
+		return nil // a file without unnamed $DATA (a reparse point, say) has no bytes
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", shown, err)
+	}
+	buf := make([]byte, min(catBuffer, max(s.Size(), 1)))
+	if _, err := io.CopyBuffer(e.stdout, io.NewSectionReader(s, 0, s.Size()), buf); err != nil {
+		return fmt.Errorf("%s: %w", shown, err)
+	}
+	return nil
+}
+
+// splitStream splits "dir/file:stream" at the last colon of the last path
+// component.
+func splitStream(p string) (file, stream string, ok bool) {
+	slash := strings.LastIndexByte(p, '/')
+	i := strings.LastIndexByte(p, ':')
+	if i <= slash+1 || i == len(p)-1 {
+		return "", "", false
+	}
+	return p[:i], p[i+1:], true
+}
