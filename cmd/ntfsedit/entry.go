@@ -107,7 +107,6 @@ func (e *entryJSON) isLink() bool {
 	return e.Reparse != nil && (e.Reparse.Kind == reparse.KindJunction || e.Reparse.Kind == reparse.KindSymlink || e.Reparse.Kind == reparse.KindLXSymlink)
 }
 
-
 // namespaceName is the JSON and text name of a $FILE_NAME namespace:
 // "posix", "win32", "dos" or "win32+dos".
 func namespaceName(ns mft.Namespace) string { return ns.String() }
