@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -324,6 +325,26 @@ type WalkFunc func(path string, e DirEntry, f *File, err error) error
 // (records below 16) too unless all is set. Directories already visited
 // (a corrupt loop) are not entered again.
 func (v *Volume) Walk(path string, all bool, fn WalkFunc) error {
+	type visit struct {
+		p   string
+		e   DirEntry
+		f   *File
+		err error
+	}
+	return WalkTree(v, path, all,
+		func(p string, e DirEntry, f *File, err error) visit { return visit{p, e, f, err} },
+		func(x visit) error { return fn(x.p, x.e, x.f, x.err) })
+}
+
+// WalkTree is Walk for large trees. It splits the work on each entry in two:
+// load turns an entry and its file into a small value T, and is called for
+// the children of one directory in record-number order, so that the
+// records are read from $MFT sequentially and each cluster once; emit then
+// receives the values in index order, depth-first, as Walk's fn would. The
+// File passed to load must not be retained: only directories' files are
+// kept until their children are walked. emit may return fs.SkipDir or
+// fs.SkipAll.
+func WalkTree[T any](v *Volume, path string, all bool, load func(path string, e DirEntry, f *File, err error) T, emit func(T) error) error {
 	start, err := v.Lookup(path)
 	if err != nil {
 		return err
@@ -331,12 +352,20 @@ func (v *Volume) Walk(path string, all bool, fn WalkFunc) error {
 	if !start.IsDir() {
 		return &fs.PathError{Op: "walk", Path: path, Err: ErrNotDir}
 	}
-	seen := map[mft.RecordNumber]bool{start.num: true}
-	err = v.walk(cleanPath(path), start, all, fn, seen)
+	w := &treeWalk[T]{v: v, all: all, load: load, emit: emit, seen: map[mft.RecordNumber]bool{start.num: true}}
+	err = w.dir(cleanPath(path), start)
 	if errors.Is(err, fs.SkipAll) {
 		return nil
 	}
 	return err
+}
+
+type treeWalk[T any] struct {
+	v    *Volume
+	all  bool
+	load func(string, DirEntry, *File, error) T
+	emit func(T) error
+	seen map[mft.RecordNumber]bool
 }
 
 func cleanPath(p string) string {
@@ -347,34 +376,56 @@ func cleanPath(p string) string {
 	return "/" + strings.Join(parts, "/")
 }
 
-func (v *Volume) walk(dirPath string, dir *File, all bool, fn WalkFunc, seen map[mft.RecordNumber]bool) error {
-	entries, err := dir.ReadDir()
+func (w *treeWalk[T]) dir(dirPath string, dir *File) error {
+	all, err := dir.ReadDir()
 	if err != nil {
-		return fn(dirPath, DirEntry{}, nil, err)
+		var zero T
+		_ = zero
+		return w.emit(w.load(dirPath, DirEntry{}, nil, err))
 	}
-	for _, e := range entries {
-		if e.DOSOnly() || (!all && e.Hidden()) {
+	entries := all[:0:0]
+	for _, e := range all {
+		if e.DOSOnly() || (!w.all && e.Hidden()) {
 			continue
 		}
+		entries = append(entries, e)
+	}
+	order := make([]int, len(entries))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return entries[order[a]].Ref.Record() < entries[order[b]].Ref.Record() })
+	vals := make([]T, len(entries))
+	subdirs := make([]*File, len(entries))
+	for _, i := range order {
+		e := entries[i]
 		p := JoinPath(dirPath, e.Name)
-		f, ferr := v.entryFile(e)
+		f, ferr := w.v.entryFile(e)
 		if ferr != nil {
 			ferr = &fs.PathError{Op: "walk", Path: p, Err: ferr}
 			f = nil
 		}
-		err := fn(p, e, f, ferr)
+		vals[i] = w.load(p, e, f, ferr)
+		if f != nil && f.IsDir() && !w.seen[f.num] {
+			w.seen[f.num] = true
+			subdirs[i] = f
+		}
+	}
+	for i, e := range entries {
+		err := w.emit(vals[i])
+		var zero T
+		vals[i] = zero
 		if errors.Is(err, fs.SkipDir) {
 			continue
 		}
 		if err != nil {
 			return err
 		}
-		if f == nil || !f.IsDir() || seen[f.num] {
-			continue
-		}
-		seen[f.num] = true
-		if err := v.walk(p, f, all, fn, seen); err != nil {
-			return err
+		if subdirs[i] != nil {
+			if err := w.dir(JoinPath(dirPath, e.Name), subdirs[i]); err != nil {
+				return err
+			}
+			subdirs[i] = nil
 		}
 	}
 	return nil

@@ -1,9 +1,9 @@
 package main
 
 import (
+	"bufio"
 	"flag"
 	"fmt"
-	"io/fs"
 
 	"github.com/ntfsedit/ntfsedit/volume"
 )
@@ -44,8 +44,9 @@ func runFind(e *env, o *opts, args []string, typ string) error {
 	if err != nil {
 		return err
 	}
-	emit := func(p string, f *volume.File) error {
-		d := describe(p, f)
+	out := bufio.NewWriterSize(e.stdout, 64<<10)
+	defer out.Flush()
+	emitEntry := func(d entryJSON) error {
 		switch typ {
 		case "f":
 			if d.Type != "file" || d.isLink() {
@@ -61,26 +62,35 @@ func runFind(e *env, o *opts, args []string, typ string) error {
 			}
 		}
 		if o.json {
-			return jsonLine(e.stdout, d)
+			return jsonLine(out, d)
 		}
-		_, err := fmt.Fprintln(e.stdout, d.Path)
+		_, err := fmt.Fprintln(out, d.Path)
 		return err
 	}
-	if err := emit(cleanStart(start), root); err != nil {
+	if err := emitEntry(describe(cleanStart(start), root)); err != nil {
 		return err
 	}
 	if !root.IsDir() {
 		return nil
 	}
-	return v.Walk(start, o.all, func(p string, de volume.DirEntry, f *volume.File, err error) error {
-		if err != nil {
-			e.errorf("%v", err)
-			if f == nil {
-				return fs.SkipDir
+	type item struct {
+		d   entryJSON
+		err error
+	}
+	return volume.WalkTree(v, start, o.all,
+		func(p string, de volume.DirEntry, f *volume.File, err error) item {
+			if err != nil {
+				return item{err: err}
 			}
-		}
-		return emit(p, f)
-	})
+			return item{d: describe(p, f)}
+		},
+		func(it item) error {
+			if it.err != nil {
+				e.errorf("%v", it.err)
+				return nil
+			}
+			return emitEntry(it.d)
+		})
 }
 
 func cleanStart(p string) string {
