@@ -1,0 +1,39 @@
+# Recipes for ntfsedit. `just --list` shows them.
+set shell := ["bash", "-euo", "pipefail", "-c"]
+
+fuzztime := env_var_or_default("FUZZTIME", "20s")
+
+# the README's test command (oracle tests skip when a tool is missing, fail under CI=true)
+test:
+    go test ./...
+
+# CLI acceptance tests against ntfs-3g, fls, fsntfsinfo and go-ntfs
+interop:
+    go test ./internal/interop/ -v -count=1
+
+# ntfsedit find vs fls vs go-ntfs on 100k- and 1M-file images (cached builds)
+bench:
+    bench/run.sh
+
+# run every Fuzz target for FUZZTIME (default 20s) each
+fuzz:
+    for pkg in $(go list ./...); do \
+        for f in $(go test -list '^Fuzz' "$pkg" | grep '^Fuzz' || true); do \
+            echo "== $pkg $f"; \
+            go test "$pkg" -run '^$' -fuzz "^$f\$" -fuzztime {{fuzztime}}; \
+        done; \
+    done
+
+# gofmt, go vet, staticcheck
+lint:
+    test -z "$(gofmt -l .)" || { gofmt -l .; exit 1; }
+    go vet ./...
+    if command -v staticcheck >/dev/null; then staticcheck ./...; else go run honnef.co/go/tools/cmd/staticcheck@latest ./...; fi
+
+# regenerate the committed fixtures/sample.img (+ .txt manifest); needs root and ntfs-3g
+sample:
+    fixtures/mksample.sh fixtures/sample.img
+
+# what CI runs
+ci:
+    bash .ci/run
