@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -49,6 +50,8 @@ func TestMain(m *testing.M) {
 //
 //	mkimg NAME        an NTFS volume made by mkntfs and filled through ntfs-3g (see buildImage)
 //	mkimg -mbr NAME   the same volume as partition 1 (LBA 2048) of an MBR disk
+//	status N PROG ARGS…  run PROG and require exit status N (0, 1 or 2)
+//	corrupt FILE OFF…     flip every bit of the byte at each offset (0x… or decimal)
 //
 // Conditions: [mkimg] (mkntfs, ntfs-3g, setfattr, root and /dev/fuse are
 // available; an error under CI=true when they are not) and [sample] (the
@@ -83,7 +86,9 @@ func TestScripts(t *testing.T) {
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"mkimg": cmdMkimg,
+			"mkimg":   cmdMkimg,
+			"status":  cmdStatus,
+			"corrupt": cmdCorrupt,
 		},
 	})
 }
@@ -110,6 +115,45 @@ func cmdMkimg(ts *testscript.TestScript, neg bool, args []string) {
 		out = mbrDisk(vol)
 	}
 	ts.Check(os.WriteFile(ts.MkAbs(args[0]), out, 0o644))
+}
+
+// cmdStatus runs "status N PROG ARGS..." and requires exit status N; the
+// output is then checked with stdout and stderr as after exec.
+func cmdStatus(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: status N PROG [ARGS...]")
+	}
+	want, err := strconv.Atoi(args[0])
+	ts.Check(err)
+	got := 0
+	if err := ts.Exec(args[1], args[2:]...); err != nil {
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) {
+			ts.Fatalf("%s: %v", args[1], err)
+		}
+		got = ee.ExitCode()
+	}
+	if got != want {
+		ts.Fatalf("%s: exit status %d, want %d", strings.Join(args[1:], " "), got, want)
+	}
+}
+
+func cmdCorrupt(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: corrupt FILE OFFSET...")
+	}
+	name := ts.MkAbs(args[0])
+	b, err := os.ReadFile(name)
+	ts.Check(err)
+	for _, a := range args[1:] {
+		off, err := strconv.ParseInt(a, 0, 64)
+		ts.Check(err)
+		if off < 0 || off >= int64(len(b)) {
+			ts.Fatalf("corrupt: offset %s outside %s (%d bytes)", a, args[0], len(b))
+		}
+		b[off] ^= 0xFF
+	}
+	ts.Check(os.WriteFile(name, b, 0o644))
 }
 
 // mkimgMissing names what buildImage lacks, or returns "".

@@ -15,7 +15,7 @@ func init() {
 	register(&command{
 		name:  "mft",
 		usage: "",
-		short: "List the MFT records in use: record, sequence, flags, links, base record and first name.\nWith --all, records no longer in use (deleted) too; records never used are skipped.",
+		short: "List the MFT records in use: record, sequence, state, flags, links, base record and path.\nWith --all, records not in use (\"free\": deleted files) too; records never written are skipped.",
 		setup: func(fs *flag.FlagSet, o *opts) {
 			fs.BoolVar(&o.all, "all", false, "also list records not in use (deleted files)")
 			fs.Int64Var(&from, "from", 0, "first record to list")
@@ -102,9 +102,9 @@ func runMFT(e *env, o *opts, from, count int64) error {
 }
 
 func printMFTLine(e *env, m *mftJSON) error {
-	state := "in-use "
+	state := "in-use"
 	if !m.InUse {
-		state = "deleted"
+		state = "free" // a deleted file, or a record never given out
 	}
 	var flags []string
 	for _, f := range m.Flags {
@@ -121,6 +121,7 @@ func printMFTLine(e *env, m *mftJSON) error {
 		base = fmt.Sprint(*m.Base)
 		what = fmt.Sprintf("(extension of record %d)", *m.Base)
 	}
-	_, err := fmt.Fprintf(e.stdout, "%8d %5d %s %-20s %3d %8s %s\n", m.Record, m.Seq, state, fl, m.Links, base, what)
+	line := fmt.Sprintf("%8d %5d %-6s %-20s %3d %8s %s", m.Record, m.Seq, state, fl, m.Links, base, what)
+	_, err := fmt.Fprintln(e.stdout, strings.TrimRight(line, " "))
 	return err
 }
