@@ -78,6 +78,9 @@ func DecodeAttr(b []byte) (Attr, error) {
 	if a.Length < 16 || int64(a.Length) > int64(len(b)) {
 		return a, corrupt(4, "attribute length", a.Length)
 	}
+	if a.Length%8 != 0 { // AppendBinary writes 8-aligned attributes only
+		return a, corrupt(4, "attribute length (not 8-aligned)", a.Length)
+	}
 	b = b[:a.Length]
 	a.raw = b
 	a.NonResident = b[8] != 0

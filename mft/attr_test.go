@@ -260,6 +260,7 @@ func TestDecodeAttrErrors(t *testing.T) {
 	}{
 		{"short header", res, func(b []byte) []byte { return b[:15] }, 0},
 		{"length below 16", res, func(b []byte) []byte { le.PutUint32(b[4:], 8); return b }, 4},
+		{"length not 8-aligned", res, func(b []byte) []byte { le.PutUint32(b[4:], 0x21); return b }, 4},
 		{"length past buffer", res, func(b []byte) []byte { le.PutUint32(b[4:], 0x30); return b }, 4},
 		{"non-resident flag 2", res, func(b []byte) []byte { b[8] = 2; return b }, 8},
 		{"name past end", res, func(b []byte) []byte { b[9] = 20; return b }, 0x0A},

@@ -95,9 +95,6 @@ func DecodeRecord(b []byte, n RecordNumber) (*Record, error) {
 		if err != nil {
 			return nil, withRecord(err, n, off)
 		}
-		if a.Length%8 != 0 {
-			return nil, &CorruptError{Record: n, Offset: off + 4, Field: "attribute length (not 8-aligned)", Value: a.Length}
-		}
 		r.Attrs = append(r.Attrs, a)
 		off += int(a.Length)
 	}
