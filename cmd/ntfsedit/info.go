@@ -58,11 +58,12 @@ func runInfo(e *env, o *opts, args []string) error {
 		}
 		return jsonLine(e.stdout, j)
 	}
-	return printInfo(e.stdout, in)
+	return printInfo(e.stdout, in, o.mftFile != "")
 }
 
-func printInfo(w io.Writer, in volume.Info) error {
-	type kv struct{ k, v string }
+// printInfo prints the aligned "key: value" lines of info. A bare $MFT
+// (mftOnly) has no boot sector, geometry or $MFTMirr to report.
+func printInfo(w io.Writer, in volume.Info, mftOnly bool) error {
 	yesNo := func(b bool) string {
 		if b {
 			return "yes"
@@ -91,6 +92,15 @@ func printInfo(w io.Writer, in volume.Info) error {
 	if !in.MFTMirrOK {
 		mirror = "MISMATCH (see warnings)"
 	}
+	if mftOnly {
+		kvs = append(kvs, kv{"source", "bare $MFT file: no boot sector, $MFTMirr or clusters"},
+			kv{"record size", fmt.Sprint(in.RecordSize)}, kv{"MFT records", fmt.Sprint(in.MFTRecords)},
+			kv{"upcase", in.UpCase})
+		for _, w := range in.Warnings {
+			kvs = append(kvs, kv{"warning", w})
+		}
+		return printKV(w, kvs)
+	}
 	kvs = append(kvs,
 		kv{"label", in.Label},
 		kv{"version", in.Version},
@@ -113,6 +123,13 @@ func printInfo(w io.Writer, in volume.Info) error {
 	for _, w := range in.Warnings {
 		kvs = append(kvs, kv{"warning", w})
 	}
+	return printKV(w, kvs)
+}
+
+type kv struct{ k, v string }
+
+// printKV prints key: value lines with the values aligned.
+func printKV(w io.Writer, kvs []kv) error {
 	width := 0
 	for _, p := range kvs {
 		width = max(width, len(p.k))
