@@ -8,7 +8,7 @@ func init() {
 	register(&command{
 		name:    "links",
 		usage:   "PATH",
-		short:   "List every name of a record (each $FILE_NAME, DOS names included) as a path,\none per line: the paths of a hard-linked file.",
+		short:   "List every path of a file: one per $FILE_NAME, DOS names included.\nFor a hard-linked file, the paths of all its links, one per line.",
 		run:     runLinks,
 		minArgs: 1, maxArgs: 1,
 	})

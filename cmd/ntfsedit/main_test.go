@@ -657,9 +657,13 @@ func TestMkimgLayout(t *testing.T) {
 	}
 }
 
-// TestReadOnly checks that the read verbs never write the image.
+// TestReadOnly checks that the read verbs never write the image (the
+// committed sample image, which needs no tools).
 func TestReadOnly(t *testing.T) {
-	src := mkimg(t)
+	src := "../../fixtures/sample.img"
+	if _, err := os.Stat(src); err != nil {
+		src = mkimg(t)
+	}
 	img := filepath.Join(t.TempDir(), "ro.img")
 	b, err := os.ReadFile(src)
 	if err != nil {
@@ -669,8 +673,8 @@ func TestReadOnly(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, args := range [][]string{
-		{"info", img}, {"ls", "-l", "-R", "-a", img}, {"stat", img, "/dir/a.txt"}, {"cat", img, "/big.bin"},
-		{"readlink", img, "/junction"}, {"links", img, "/c.txt"}, {"mft", "--all", img}, {"partitions", img},
+		{"info", img}, {"ls", "-l", "-R", "-a", img}, {"stat", img, "#5"}, {"cat", img, "#0"},
+		{"readlink", img, "/junction"}, {"links", img, "#5"}, {"mft", "--all", img}, {"partitions", img},
 	} {
 		mustRun(t, args...)
 	}

@@ -9,7 +9,7 @@ import (
 func init() {
 	register(&command{
 		name:    "partitions",
-		short:   "List the partition table (MBR, with logical partitions, or GPT) of a disk image or device:\nindex (as in IMAGE@N), scheme, start and length in bytes, type and name.",
+		short:   "List the partition table (MBR with logical partitions, or GPT) of a disk image or device.\nColumns: index (as in IMAGE@N), scheme, start and length in bytes, type and name.",
 		run:     runPartitions,
 		minArgs: 0, maxArgs: 0,
 	})

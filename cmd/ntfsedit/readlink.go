@@ -14,7 +14,7 @@ func init() {
 	register(&command{
 		name:  "readlink",
 		usage: "PATH",
-		short: "Print the target of a junction, symlink, WSL symlink or Interix symlink, as stored\n(the substitute name of a junction or symlink; with -p its print name).",
+		short: "Print the target of a junction, symlink, WSL symlink or Interix symlink.\nThe target is shown as stored: the substitute name of a junction or symlink (with -p its print name).",
 		setup: func(fs *flag.FlagSet, o *opts) {
 			fs.BoolVar(&printName, "p", false, "print the print name of a junction or symlink instead of its substitute name")
 		},
