@@ -110,25 +110,47 @@ func decodeEntry(b []byte) (Entry, error) {
 	return e, nil
 }
 
-// appendEntry encodes e; a zero Length gets the packed layout.
-func appendEntry(b []byte, e *Entry) ([]byte, error) {
-	n := int(e.Length)
-	if n == 0 {
-		n = align8(entryHeaderLen + len(e.Key))
-		if e.HasChild() {
-			n += 8
-		}
-		e.Length = uint16(n)
-		e.KeyLength = uint16(len(e.Key))
-		e.raw = nil
+// encodedLen is the length appendEntry gives e: Length, or for zero the
+// packed length (header and key rounded up to 8, plus the sub-node VCN).
+func (e *Entry) encodedLen() int {
+	if e.Length != 0 {
+		return int(e.Length)
 	}
+	n := align8(entryHeaderLen + len(e.Key))
+	if e.HasChild() {
+		n += 8
+	}
+	return n
+}
+
+// appendEntry encodes e; a zero Length gets the packed layout. KeyLength
+// is set from Key, except in a decoded last entry, which has no key but
+// keeps whatever its key length field held.
+func appendEntry(b []byte, e *Entry) ([]byte, error) {
+	if e.IsLast() && len(e.Key) != 0 {
+		return b, &CorruptError{Offset: 0x0A, Field: "index key length (last entry has no key)", Value: len(e.Key)}
+	}
+	if len(e.Key) > 0xFFFF {
+		return b, &CorruptError{Offset: 0x0A, Field: "index key length", Value: len(e.Key)}
+	}
+	n := e.encodedLen()
 	need := entryHeaderLen + len(e.Key)
 	if e.HasChild() {
 		need += 8
 	}
-	if n < need || n%8 != 0 {
+	if n < need || n%8 != 0 || n > 0xFFFF {
 		return b, &CorruptError{Offset: 8, Field: "index entry length", Value: n}
 	}
+	if e.HasChild() && e.Child < 0 {
+		return b, &CorruptError{Offset: n - 8, Field: "sub-node VCN", Value: int64(e.Child)}
+	}
+	if e.Length == 0 {
+		e.raw = nil
+	}
+	if e.Length == 0 || !e.IsLast() {
+		e.KeyLength = uint16(len(e.Key))
+	}
+	e.Length = uint16(n)
 	start := len(b)
 	b = append(b, make([]byte, n)...)
 	out := b[start:]

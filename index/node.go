@@ -85,25 +85,79 @@ func decodeNode(b []byte, vcn mft.VCN, base int) (Node, error) {
 		n.Entries = append(n.Entries, e)
 		off += int(e.Length)
 		if e.IsLast() {
+			// Windows and ntfs-3g end the node exactly after the last
+			// entry; the encoder derives IndexLength from the entries,
+			// so bytes in use past the last entry could not round-trip.
+			if off != end {
+				return fail(&CorruptError{Offset: 4, Field: "index node length (past the last entry)", Value: n.IndexLength})
+			}
 			return n, nil
 		}
 	}
 }
 
+// locate adds the position of a node inside its block or root value to a
+// *CorruptError in err.
+func locate(err error, vcn mft.VCN, base int) error {
+	var ce *CorruptError
+	if errors.As(err, &ce) {
+		ce.VCN = vcn
+		ce.Offset += base
+	}
+	return err
+}
+
+// layout checks that the node's entries would decode again and returns
+// where they start (first when EntriesOffset is zero: a node built in
+// code) and the bytes in use once encoded. first is the lowest offset the
+// entries may take.
+func (n *Node) layout(first int) (entriesOff, used int, err error) {
+	entriesOff = int(n.EntriesOffset)
+	if entriesOff == 0 {
+		entriesOff = first
+	}
+	if entriesOff < first {
+		return 0, 0, &CorruptError{Offset: 0, Field: "index entries offset", Value: n.EntriesOffset}
+	}
+	if len(n.Entries) == 0 {
+		return 0, 0, &CorruptError{Offset: entriesOff, Field: "index node (no last entry)"}
+	}
+	off := entriesOff
+	for i := range n.Entries {
+		e := &n.Entries[i]
+		if e.IsLast() != (i == len(n.Entries)-1) {
+			return 0, 0, &CorruptError{Offset: off + 0x0C, Field: "index entry flags (last entry must end the node)", Value: e.Flags}
+		}
+		if e.HasChild() != (n.Flags&NodeHasChildren != 0) {
+			return 0, 0, &CorruptError{Offset: off + 0x0C, Field: "index entry flags (sub-node flag differs from node's)", Value: e.Flags}
+		}
+		off += e.encodedLen()
+	}
+	return entriesOff, off, nil
+}
+
 // appendNode encodes the header and entries into out, which spans the
-// whole allocation (root value or block tail).
-func (n *Node) appendNode(out []byte) error {
+// whole allocation (root value or block tail), and sets EntriesOffset and
+// IndexLength. first is as for layout.
+func (n *Node) appendNode(out []byte, first int) error {
+	entriesOff, used, err := n.layout(first)
+	if err != nil {
+		return err
+	}
+	if used > len(out) {
+		return &CorruptError{Offset: 4, Field: "index node (entries exceed allocation)", Value: used}
+	}
+	n.EntriesOffset = uint32(entriesOff)
 	le.PutUint32(out, n.EntriesOffset)
 	le.PutUint32(out[8:], n.AllocatedSize)
 	out[0x0C] = byte(n.Flags)
-	off := int(n.EntriesOffset)
+	off := entriesOff
 	for i := range n.Entries {
 		e := &n.Entries[i]
-		if off+int(e.Length) > len(out) || (e.Length == 0 && off+align8(entryHeaderLen+len(e.Key))+8 > len(out)) {
-			return &CorruptError{Offset: off, Field: "index node (entries exceed allocation)", Value: len(n.Entries)}
-		}
-		if _, err := appendEntry(out[off:off], e); err != nil {
-			return err
+		// out[off:off] has room for the entry (checked above), so
+		// appendEntry writes in place.
+		if _, err := appendEntry(out[off:off:off+e.encodedLen()], e); err != nil {
+			return locate(err, 0, off)
 		}
 		off += int(e.Length)
 	}
@@ -166,8 +220,14 @@ func DecodeBlock(b []byte, vcn mft.VCN) (*Block, error) {
 	blk.USACount = le.Uint16(b[6:])
 	blk.LSN = le.Uint64(b[8:])
 	blk.VCN = mft.VCN(le.Uint64(b[0x10:]))
+	if err := checkUSA(blk.USAOffset, blk.USACount, len(b)); err != nil {
+		return nil, locate(err, vcn, 0)
+	}
 	if blk.VCN != vcn && vcn != NoVCN {
 		return nil, &CorruptError{VCN: vcn, Offset: 0x10, Field: "INDX block VCN", Value: int64(blk.VCN)}
+	}
+	if eo, usaEnd := le.Uint32(b[blockHeaderLen:]), int(blk.USAOffset)+2*int(blk.USACount); blockHeaderLen+int64(eo) < int64(usaEnd) {
+		return nil, &CorruptError{VCN: vcn, Offset: blockHeaderLen, Field: "index entries offset (overlaps the update sequence array)", Value: eo}
 	}
 	node, err := decodeNode(b[blockHeaderLen:], vcn, blockHeaderLen)
 	if err != nil {
@@ -180,9 +240,42 @@ func DecodeBlock(b []byte, vcn mft.VCN) (*Block, error) {
 	return blk, nil
 }
 
+// checkUSA checks the update sequence array fields of an INDX block of
+// size bytes as mft.ApplyFixups does, and that the array follows the node
+// header (offset 0x28 on Windows and mkntfs volumes).
+func checkUSA(off, count uint16, size int) error {
+	if size%mft.SectorSize != 0 || size < mft.SectorSize {
+		return &CorruptError{Offset: 0, Field: "INDX block size", Value: size}
+	}
+	if int(count) != size/mft.SectorSize+1 {
+		return &CorruptError{Offset: 6, Field: "update sequence array count", Value: count}
+	}
+	if off < blockHeaderLen+nodeHeaderLen || off%2 != 0 || int(off)+2*int(count) > mft.SectorSize-2 {
+		return &CorruptError{Offset: 4, Field: "update sequence array offset", Value: off}
+	}
+	return nil
+}
+
 // AppendBinary encodes the block with fixups not applied (call
 // mft.ProtectFixups before writing). size is the index block size.
+//
+// It fills in what a block built in code leaves zero: the update sequence
+// array (offset 0x28, one slot per 512 bytes), EntriesOffset (the first
+// 8-aligned offset after the array) and entry lengths (packed layout). It
+// always sets AllocatedSize to size-0x18 and IndexLength from the entries.
+// Bytes past IndexLength (slack) are those of the decoded block when size
+// is unchanged, else zero.
 func (blk *Block) AppendBinary(b []byte, size int) ([]byte, error) {
+	if blk.USAOffset == 0 && blk.USACount == 0 && size > 0 && size%mft.SectorSize == 0 {
+		blk.USAOffset, blk.USACount = blockHeaderLen+nodeHeaderLen, uint16(size/mft.SectorSize+1)
+	}
+	if err := checkUSA(blk.USAOffset, blk.USACount, size); err != nil {
+		return b, locate(err, blk.VCN, 0)
+	}
+	first := align8(int(blk.USAOffset)+2*int(blk.USACount)) - blockHeaderLen
+	if blk.EntriesOffset != 0 {
+		first = int(blk.USAOffset) + 2*int(blk.USACount) - blockHeaderLen
+	}
 	start := len(b)
 	b = append(b, make([]byte, size)...)
 	out := b[start:]
@@ -194,8 +287,9 @@ func (blk *Block) AppendBinary(b []byte, size int) ([]byte, error) {
 	le.PutUint16(out[6:], blk.USACount)
 	le.PutUint64(out[8:], blk.LSN)
 	le.PutUint64(out[0x10:], uint64(blk.VCN))
-	if err := blk.Node.appendNode(out[blockHeaderLen:]); err != nil {
-		return b[:start], err
+	blk.AllocatedSize = uint32(size - blockHeaderLen)
+	if err := blk.Node.appendNode(out[blockHeaderLen:], first); err != nil {
+		return b[:start], locate(err, blk.VCN, blockHeaderLen)
 	}
 	return b, nil
 }
@@ -261,31 +355,61 @@ type Root struct {
 	raw []byte
 }
 
-// DecodeRoot decodes an $INDEX_ROOT value.
+// DecodeRoot decodes an $INDEX_ROOT value. It keeps a copy of b, so the
+// caller may reuse its buffer.
 func DecodeRoot(b []byte) (*Root, error) {
 	if len(b) < rootHeaderLen+nodeHeaderLen {
 		return nil, &CorruptError{VCN: NoVCN, Field: "$INDEX_ROOT length", Value: len(b)}
 	}
+	b = bytes.Clone(b)
 	r := &Root{raw: b}
 	r.AttrType = mft.AttrType(le.Uint32(b))
 	r.Collation = CollationRule(le.Uint32(b[4:]))
 	r.BlockSize = le.Uint32(b[8:])
 	r.ClustersPerBlock = b[0x0C]
-	if r.BlockSize < mft.SectorSize || r.BlockSize&(r.BlockSize-1) != 0 || r.BlockSize > 1<<20 {
+	if !validBlockSize(r.BlockSize) {
 		return nil, &CorruptError{VCN: NoVCN, Offset: 8, Field: "index block size", Value: r.BlockSize}
 	}
 	node, err := decodeNode(b[rootHeaderLen:], NoVCN, rootHeaderLen)
 	if err != nil {
 		return nil, err
 	}
+	// The resident value is exactly the root: bytes past the node's
+	// allocation would be lost on encoding.
+	if rootHeaderLen+int(node.AllocatedSize) != len(b) {
+		return nil, &CorruptError{VCN: NoVCN, Offset: rootHeaderLen + 8, Field: "index node allocated size (differs from the value length)", Value: node.AllocatedSize}
+	}
 	r.Node = node
 	return r, nil
 }
 
+func validBlockSize(n uint32) bool {
+	return n >= mft.SectorSize && n&(n-1) == 0 && n <= 1<<20
+}
+
 // AppendBinary encodes the value; its length is 0x10 + the node's
-// allocated size (the root is always packed: allocated == in use).
+// allocated size. The root is packed (allocated == in use, as Windows
+// keeps it): when the decoded or built root has AllocatedSize equal to
+// IndexLength (or both zero), both follow the entries, so that adding or
+// removing entries grows or shrinks the value. A root decoded with slack
+// keeps its AllocatedSize. Zero entry lengths get the packed layout.
 func (r *Root) AppendBinary(b []byte) ([]byte, error) {
-	size := rootHeaderLen + int(r.AllocatedSize)
+	if !validBlockSize(r.BlockSize) {
+		return b, &CorruptError{VCN: NoVCN, Offset: 8, Field: "index block size", Value: r.BlockSize}
+	}
+	_, used, err := r.Node.layout(nodeHeaderLen)
+	if err != nil {
+		return b, locate(err, NoVCN, rootHeaderLen)
+	}
+	alloc := int(r.AllocatedSize)
+	if r.AllocatedSize == r.IndexLength {
+		alloc = used
+	}
+	if used > alloc {
+		return b, &CorruptError{VCN: NoVCN, Offset: rootHeaderLen + 8, Field: "index node (entries exceed allocation)", Value: used}
+	}
+	r.AllocatedSize = uint32(alloc)
+	size := rootHeaderLen + alloc
 	start := len(b)
 	b = append(b, make([]byte, size)...)
 	out := b[start:]
@@ -296,8 +420,8 @@ func (r *Root) AppendBinary(b []byte) ([]byte, error) {
 	le.PutUint32(out[4:], uint32(r.Collation))
 	le.PutUint32(out[8:], r.BlockSize)
 	out[0x0C] = r.ClustersPerBlock
-	if err := r.Node.appendNode(out[rootHeaderLen:]); err != nil {
-		return b[:start], err
+	if err := r.Node.appendNode(out[rootHeaderLen:], nodeHeaderLen); err != nil {
+		return b[:start], locate(err, NoVCN, rootHeaderLen)
 	}
 	return b, nil
 }

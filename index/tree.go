@@ -27,6 +27,9 @@ type Tree struct {
 	InUse func(vcn mft.VCN) bool
 }
 
+// errNoRoot is returned by a Tree without a Root.
+var errNoRoot = errors.New("index: tree has no root")
+
 func (t *Tree) child(vcn mft.VCN, seen map[mft.VCN]bool) (*Block, error) {
 	if t.Load == nil {
 		return nil, &CorruptError{VCN: vcn, Field: "sub-node pointer (index has no $INDEX_ALLOCATION)"}
@@ -38,24 +41,38 @@ func (t *Tree) child(vcn mft.VCN, seen map[mft.VCN]bool) (*Block, error) {
 		return nil, &CorruptError{VCN: vcn, Field: "sub-node pointer (loop)"}
 	}
 	seen[vcn] = true
-	return t.Load(vcn)
+	blk, err := t.Load(vcn)
+	if err != nil {
+		return nil, err
+	}
+	if blk == nil {
+		return nil, &CorruptError{VCN: vcn, Field: "sub-node pointer (no block loaded)"}
+	}
+	if blk.VCN != vcn {
+		return nil, &CorruptError{VCN: vcn, Offset: 0x10, Field: "INDX block VCN", Value: int64(blk.VCN)}
+	}
+	return blk, nil
 }
 
 // Walk calls fn for every key entry in collation order (in-order
 // traversal from the root). The terminating entries carry no key and are
-// not passed to fn.
+// not passed to fn. If fn returns ErrStop (or an error wrapping it), Walk
+// stops and returns nil; other errors are returned as they are.
 func (t *Tree) Walk(fn func(e *Entry) error) error {
+	if t.Root == nil {
+		return errNoRoot
+	}
 	seen := make(map[mft.VCN]bool)
-	err := t.walk(&t.Root.Node, fn, seen, 0)
+	err := t.walk(NoVCN, &t.Root.Node, fn, seen, 0)
 	if errors.Is(err, ErrStop) {
 		return nil
 	}
 	return err
 }
 
-func (t *Tree) walk(n *Node, fn func(*Entry) error, seen map[mft.VCN]bool, depth int) error {
+func (t *Tree) walk(vcn mft.VCN, n *Node, fn func(*Entry) error, seen map[mft.VCN]bool, depth int) error {
 	if depth > maxDepth {
-		return &CorruptError{VCN: NoVCN, Field: "index depth", Value: depth}
+		return &CorruptError{VCN: vcn, Field: "index depth", Value: depth}
 	}
 	for i := range n.Entries {
 		e := &n.Entries[i]
@@ -64,7 +81,7 @@ func (t *Tree) walk(n *Node, fn func(*Entry) error, seen map[mft.VCN]bool, depth
 			if err != nil {
 				return err
 			}
-			if err := t.walk(&blk.Node, fn, seen, depth+1); err != nil {
+			if err := t.walk(e.Child, &blk.Node, fn, seen, depth+1); err != nil {
 				return err
 			}
 		}
@@ -78,9 +95,14 @@ func (t *Tree) walk(n *Node, fn func(*Entry) error, seen map[mft.VCN]bool, depth
 	return nil
 }
 
-// WalkNodes calls fn for the root's node (vcn NoVCN) and every reachable
-// INDX block, parents before children. Checkers and slack scanners use it.
+// WalkNodes calls fn for the root's node (vcn NoVCN, blk nil) and every
+// reachable INDX block, parents before children (pre-order, children in
+// key order). Checkers and slack scanners use it. ErrStop ends the walk as
+// for Walk.
 func (t *Tree) WalkNodes(fn func(vcn mft.VCN, n *Node, blk *Block) error) error {
+	if t.Root == nil {
+		return errNoRoot
+	}
 	seen := make(map[mft.VCN]bool)
 	var visit func(vcn mft.VCN, n *Node, blk *Block, depth int) error
 	visit = func(vcn mft.VCN, n *Node, blk *Block, depth int) error {
@@ -116,29 +138,38 @@ func (t *Tree) WalkNodes(fn func(vcn mft.VCN, n *Node, blk *Block) error) error 
 // case (through u), in index order, descending only the sub-trees that can
 // hold such names. Callers prefer an exact-case match among them.
 func (t *Tree) LookupFileName(u UpCase, name []uint16) ([]Entry, error) {
+	if t.Root == nil {
+		return nil, errNoRoot
+	}
 	var out []Entry
 	seen := make(map[mft.VCN]bool)
-	var search func(n *Node, depth int) error
-	search = func(n *Node, depth int) error {
+	var search func(vcn mft.VCN, n *Node, depth int) error
+	search = func(vcn mft.VCN, n *Node, depth int) error {
 		if depth > maxDepth {
-			return &CorruptError{VCN: NoVCN, Field: "index depth", Value: depth}
+			return &CorruptError{VCN: vcn, Field: "index depth", Value: depth}
 		}
+		off := int(n.EntriesOffset)
 		for i := range n.Entries {
 			e := &n.Entries[i]
 			c := -1 // the last entry sorts after every key: descend into it
 			if !e.IsLast() {
 				fn, err := e.FileName()
 				if err != nil {
-					return err
+					base := rootHeaderLen
+					if vcn != NoVCN {
+						base = blockHeaderLen
+					}
+					return &CorruptError{VCN: vcn, Offset: base + off + entryHeaderLen, Field: "$FILE_NAME key", Value: err.Error()}
 				}
 				c = foldCompare(u, name, fn.Name)
 			}
+			off += int(e.Length)
 			if c <= 0 && e.HasChild() {
 				blk, err := t.child(e.Child, seen)
 				if err != nil {
 					return err
 				}
-				if err := search(&blk.Node, depth+1); err != nil {
+				if err := search(e.Child, &blk.Node, depth+1); err != nil {
 					return err
 				}
 			}
@@ -152,7 +183,7 @@ func (t *Tree) LookupFileName(u UpCase, name []uint16) ([]Entry, error) {
 		}
 		return nil
 	}
-	if err := search(&t.Root.Node, 0); err != nil {
+	if err := search(NoVCN, &t.Root.Node, 0); err != nil {
 		return nil, err
 	}
 	return out, nil
