@@ -81,6 +81,7 @@ func DecodeRecord(b []byte, n RecordNumber) (*Record, error) {
 		return nil, &CorruptError{Record: n, Offset: 0x14, Field: "first attribute offset", Value: off}
 	}
 	end := int(r.BytesInUse)
+	r.Attrs = make([]Attr, 0, countAttrs(b[off:end]))
 	for {
 		// The end marker is 8 bytes (type 0xFFFFFFFF and a length field
 		// Windows leaves stale), and bytes in use covers all of it.
@@ -192,4 +193,18 @@ func ParseRecord(raw []byte, n RecordNumber) (*Record, error) {
 		return nil, withRecord(err, n, 0)
 	}
 	return DecodeRecord(b, n)
+}
+
+// countAttrs counts the attributes before the end marker, as far as their
+// lengths can be followed, so that DecodeRecord allocates once.
+func countAttrs(b []byte) int {
+	n := 0
+	for off := 0; off+8 <= len(b) && le.Uint32(b[off:]) != uint32(AttrEnd); n++ {
+		l := int(le.Uint32(b[off+4:]))
+		if l < 16 {
+			break
+		}
+		off += l
+	}
+	return n
 }

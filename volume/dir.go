@@ -4,9 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/ntfsedit/ntfsedit/index"
 	"github.com/ntfsedit/ntfsedit/mft"
@@ -396,8 +398,8 @@ func (w *treeWalk[T]) dir(dirPath string, dir *File) error {
 	}
 	sort.SliceStable(order, func(a, b int) bool { return entries[order[a]].Ref.Record() < entries[order[b]].Ref.Record() })
 	vals := make([]T, len(entries))
-	subdirs := make([]*File, len(entries))
-	for _, i := range order {
+	files := make([]*File, len(entries))
+	loadOne := func(i int) {
 		e := entries[i]
 		p := JoinPath(dirPath, e.Name)
 		f, ferr := w.v.entryFile(e)
@@ -406,10 +408,46 @@ func (w *treeWalk[T]) dir(dirPath string, dir *File) error {
 			f = nil
 		}
 		vals[i] = w.load(p, e, f, ferr)
-		if f != nil && f.IsDir() && !w.seen[f.num] {
-			w.seen[f.num] = true
-			subdirs[i] = f
+		if f != nil && f.IsDir() {
+			files[i] = f
 		}
+	}
+	// Large directories are loaded by several goroutines, each taking a
+	// contiguous share of the record-ordered list so that its reads stay
+	// sequential.
+	workers := runtime.GOMAXPROCS(0)
+	if len(order) < 256 || workers < 2 {
+		workers = 1
+	}
+	var wg sync.WaitGroup
+	share := (len(order) + workers - 1) / workers
+	for k := 0; k < workers; k++ {
+		part := order[min(k*share, len(order)):min((k+1)*share, len(order))]
+		if k == workers-1 {
+			for _, i := range part {
+				loadOne(i)
+			}
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for _, i := range part {
+				loadOne(i)
+			}
+		}()
+	}
+	wg.Wait()
+	subdirs := files
+	for i, f := range files {
+		if f == nil {
+			continue
+		}
+		if w.seen[f.num] {
+			subdirs[i] = nil
+			continue
+		}
+		w.seen[f.num] = true
 	}
 	for i, e := range entries {
 		err := w.emit(vals[i])

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"sync"
 
 	"github.com/ntfsedit/ntfsedit/mft"
 )
@@ -24,6 +25,10 @@ type Stream struct {
 	init     int64 // initialized size
 	cuShift  uint  // log2 clusters per compression unit; 0 when not compressed
 	what     string
+
+	mu       sync.Mutex // guards the last decompressed unit
+	lastCU   int64
+	lastData []byte
 }
 
 // extent is a run placed at its VCN.
@@ -234,10 +239,15 @@ func (s *Stream) readCompressed(p []byte, off int64) error {
 
 // unit returns the decompressed bytes of compression unit cu (nil for an
 // all-sparse unit). The last decoded unit is kept for sequential reads.
+// A Stream is safe for concurrent use.
 func (s *Stream) unit(cu, cuClusters int64) ([]byte, error) {
-	if s.v.cuCache.s == s && s.v.cuCache.cu == cu {
-		return s.v.cuCache.data, nil
+	s.mu.Lock()
+	if s.lastCU == cu && s.lastData != nil {
+		data := s.lastData
+		s.mu.Unlock()
+		return data, nil
 	}
+	s.mu.Unlock()
 	cs := int64(s.v.clusterSize)
 	first := mft.VCN(cu * cuClusters)
 	raw := make([]byte, 0, cuClusters*cs)
@@ -273,7 +283,9 @@ func (s *Stream) unit(cu, cuClusters int64) ([]byte, error) {
 		}
 		data = out
 	}
-	s.v.cuCache.s, s.v.cuCache.cu, s.v.cuCache.data = s, cu, data
+	s.mu.Lock()
+	s.lastCU, s.lastData = cu, data
+	s.mu.Unlock()
 	return data, nil
 }
 

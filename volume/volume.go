@@ -27,11 +27,13 @@ type Options struct {
 	// Offset is the byte offset of the volume in the image (--offset); it
 	// takes precedence over Partition when non-zero.
 	Offset int64
-	// CacheBytes is the capacity of the page cache; 0 means 64 MiB.
+	// CacheBytes is the capacity of the page cache; 0 means 4 MiB.
 	CacheBytes int64
 }
 
-const defaultCacheBytes = 64 << 20
+// defaultCacheBytes is the page cache capacity: enough for the records of
+// a large directory and its index blocks, small next to fls's footprint.
+const defaultCacheBytes = 4 << 20
 
 // Volume is an open NTFS volume.
 type Volume struct {
@@ -47,12 +49,6 @@ type Volume struct {
 	info        Info
 	mftOnly     []byte // the whole bare $MFT file, when opened with OpenMFTFile
 	children    map[mft.RecordNumber][]DirEntry
-
-	cuCache struct {
-		s    *Stream
-		cu   int64
-		data []byte
-	}
 }
 
 // Info describes an open volume.
@@ -372,7 +368,20 @@ func (v *Volume) readRecordFrom(s *Stream, n mft.RecordNumber) (*mft.Record, err
 	if isZero(raw[:4]) {
 		return nil, &RecordError{Record: n, Err: ErrUnusedRecord}
 	}
-	rec, err := mft.ParseRecord(raw, n)
+	// raw is ours: decode in place rather than through ParseRecord's copy.
+	if string(raw[:4]) != "FILE" {
+		return nil, &RecordError{Record: n, Err: &mft.CorruptError{Record: n, Field: "signature", Value: fmt.Sprintf("%q", raw[:4])}}
+	}
+	if err := mft.ApplyFixups(raw); err != nil {
+		var ce *mft.CorruptError
+		if errors.As(err, &ce) {
+			c := *ce
+			c.Record = n
+			err = &c
+		}
+		return nil, &RecordError{Record: n, Err: err}
+	}
+	rec, err := mft.DecodeRecord(raw, n)
 	if err != nil {
 		return nil, &RecordError{Record: n, Err: err}
 	}

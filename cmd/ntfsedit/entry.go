@@ -82,7 +82,7 @@ func describe(path string, f *volume.File) entryJSON {
 		e.Size = f.Size()
 	}
 	if si, err := f.StandardInfo(); err == nil {
-		e.Attributes = si.Attributes.Names()
+		e.Attributes = attributeNames(si.Attributes)
 		if si.Modified != 0 {
 			e.Modified = si.Modified.String()
 		}

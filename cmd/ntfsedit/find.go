@@ -46,8 +46,10 @@ func runFind(e *env, o *opts, args []string, typ string) error {
 	}
 	out := bufio.NewWriterSize(e.stdout, 64<<10)
 	defer out.Flush()
+	var buf []byte
 	emitEntry := func(d entryJSON) error {
 		switch typ {
+		case "":
 		case "f":
 			if d.Type != "file" || d.isLink() {
 				return nil
@@ -62,7 +64,9 @@ func runFind(e *env, o *opts, args []string, typ string) error {
 			}
 		}
 		if o.json {
-			return jsonLine(out, d)
+			buf = append(d.appendJSON(buf[:0]), '\n')
+			_, err := out.Write(buf)
+			return err
 		}
 		_, err := fmt.Fprintln(out, d.Path)
 		return err
@@ -81,6 +85,9 @@ func runFind(e *env, o *opts, args []string, typ string) error {
 		func(p string, de volume.DirEntry, f *volume.File, err error) item {
 			if err != nil {
 				return item{err: err}
+			}
+			if !o.json && typ == "" {
+				return item{d: entryJSON{Path: p}} // only the path is printed
 			}
 			return item{d: describe(p, f)}
 		},
