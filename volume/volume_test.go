@@ -336,4 +336,3 @@ func (c *countingDevice) ReadAt(p []byte, off int64) (int, error) {
 	}
 	return c.Device.ReadAt(p, off)
 }
-
