@@ -42,6 +42,11 @@ type BootSector struct {
 	RecordSize        int // bytes per FILE record
 	IndexBlockSize    int // bytes per INDX block
 	Serial            uint64
+	// RecordSizeRaw and IndexBlockSizeRaw are the stored bytes at 0x40 and
+	// 0x44 (clusters, or a negative power of two in bytes).
+	RecordSizeRaw, IndexBlockSizeRaw int8
+
+	raw []byte // the decoded sector: boot code and fields not modelled
 }
 
 // ClusterSize is the cluster size in bytes.
@@ -56,7 +61,7 @@ func DecodeBootSector(s []byte) (*BootSector, error) {
 	if len(s) < 512 {
 		return nil, &BootError{Field: "boot sector size", Value: len(s)}
 	}
-	b := &BootSector{OEMID: string(s[3:11])}
+	b := &BootSector{OEMID: string(s[3:11]), raw: append([]byte(nil), s[:512]...)}
 	if b.OEMID != "NTFS    " {
 		return nil, &BootError{Offset: 3, Field: "OEM id (not NTFS)", Value: fmt.Sprintf("%q", s[3:11])}
 	}
@@ -101,6 +106,7 @@ func DecodeBootSector(s []byte) (*BootSector, error) {
 	if b.MFTMirrLCN <= 0 || b.MFTMirrLCN >= clusters {
 		return nil, &BootError{Offset: 0x38, Field: "$MFTMirr cluster", Value: b.MFTMirrLCN}
 	}
+	b.RecordSizeRaw, b.IndexBlockSizeRaw = int8(s[0x40]), int8(s[0x44])
 	var err error
 	if b.RecordSize, err = unitSize(int8(s[0x40]), b.ClusterSize()); err != nil || b.RecordSize < 512 || b.RecordSize > 64<<10 {
 		return nil, &BootError{Offset: 0x40, Field: "clusters per MFT record", Value: int8(s[0x40])}
@@ -122,4 +128,40 @@ func unitSize(v int8, cluster int) (int, error) {
 		return 1 << uint(-v), nil
 	}
 	return 0, errors.New("zero")
+}
+
+// AppendBinary encodes the boot sector (512 bytes). Bytes the struct does
+// not model (jump, boot code, checksum, unused BPB fields) come from the
+// decoded sector, or are zero for a new one; the signature is set.
+func (b *BootSector) AppendBinary(out []byte) ([]byte, error) {
+	le := binary.LittleEndian
+	s := make([]byte, 512)
+	copy(s, b.raw)
+	if len(b.OEMID) != 8 {
+		return out, &BootError{Offset: 3, Field: "OEM id length", Value: len(b.OEMID)}
+	}
+	copy(s[3:], b.OEMID)
+	le.PutUint16(s[0x0B:], uint16(b.BytesPerSector))
+	switch spc := b.SectorsPerCluster; {
+	case spc <= 0 || spc&(spc-1) != 0:
+		return out, &BootError{Offset: 0x0D, Field: "sectors per cluster", Value: spc}
+	case spc <= 0x80:
+		s[0x0D] = byte(spc)
+	default:
+		shift := 0
+		for 1<<shift < spc {
+			shift++
+		}
+		s[0x0D] = byte(256 - shift)
+	}
+	s[0x15] = b.MediaDescriptor
+	le.PutUint32(s[0x1C:], b.HiddenSectors)
+	le.PutUint64(s[0x28:], uint64(b.TotalSectors))
+	le.PutUint64(s[0x30:], uint64(b.MFTLCN))
+	le.PutUint64(s[0x38:], uint64(b.MFTMirrLCN))
+	s[0x40] = byte(b.RecordSizeRaw)
+	s[0x44] = byte(b.IndexBlockSizeRaw)
+	le.PutUint64(s[0x48:], b.Serial)
+	s[0x1FE], s[0x1FF] = 0x55, 0xAA
+	return append(out, s...), nil
 }

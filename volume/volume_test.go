@@ -19,7 +19,7 @@ import (
 
 // sampleImage returns the bytes of the committed sample image (made by
 // mkntfs and ntfs-3g, see fixtures/mksample.sh).
-func sampleImage(t *testing.T) []byte {
+func sampleImage(t testing.TB) []byte {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(oracle.RepoRoot(t), "fixtures", "sample.img"))
 	if err != nil {
