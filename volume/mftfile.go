@@ -44,6 +44,7 @@ func OpenMFTBytes(b []byte, name string) (*Volume, error) {
 	if err := v.buildChildren(); err != nil {
 		return nil, err
 	}
+	v.loadVolumeInfo() // label and version are resident in $Volume
 	return v, nil
 }
 

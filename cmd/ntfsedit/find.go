@@ -40,10 +40,12 @@ func runFind(e *env, o *opts, args []string, typ string) error {
 	if len(args) == 1 {
 		start = args[0]
 	}
-	root, err := v.Lookup(start)
+	root, err := lookup(v, start)
 	if err != nil {
 		return err
 	}
+	// "#N" starts at record N; the walk and the output use its path.
+	start = displayPath(v, start, root)
 	out := bufio.NewWriterSize(e.stdout, 64<<10)
 	defer out.Flush()
 	var buf []byte
@@ -71,7 +73,7 @@ func runFind(e *env, o *opts, args []string, typ string) error {
 		_, err := fmt.Fprintln(out, d.Path)
 		return err
 	}
-	if err := emitEntry(describe(cleanStart(start), root)); err != nil {
+	if err := emitEntry(describe(start, root)); err != nil {
 		return err
 	}
 	if !root.IsDir() {

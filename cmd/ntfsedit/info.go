@@ -94,6 +94,7 @@ func printInfo(w io.Writer, in volume.Info, mftOnly bool) error {
 	}
 	if mftOnly {
 		kvs = append(kvs, kv{"source", "bare $MFT file: no boot sector, $MFTMirr or clusters"},
+			kv{"label", in.Label}, kv{"version", in.Version},
 			kv{"record size", fmt.Sprint(in.RecordSize)}, kv{"MFT records", fmt.Sprint(in.MFTRecords)},
 			kv{"upcase", in.UpCase})
 		for _, w := range in.Warnings {
