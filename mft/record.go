@@ -33,6 +33,10 @@ type Record struct {
 	endOff int    // offset of the decoded end marker
 }
 
+// Bytes returns the buffer the record was decoded from (fixups applied).
+// Attribute values alias it.
+func (r *Record) Bytes() []byte { return r.raw }
+
 // InUse reports whether the record is allocated.
 func (r *Record) InUse() bool { return r.Flags&RecordInUse != 0 }
 

@@ -410,6 +410,8 @@ func (w *treeWalk[T]) dir(dirPath string, dir *File) error {
 		vals[i] = w.load(p, e, f, ferr)
 		if f != nil && f.IsDir() {
 			files[i] = f
+		} else {
+			f.release() // load kept nothing of it
 		}
 	}
 	// Large directories are loaded by several goroutines, each taking a

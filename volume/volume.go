@@ -13,6 +13,7 @@ import (
 	"io"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/ntfsedit/ntfsedit/index"
 	"github.com/ntfsedit/ntfsedit/mft"
@@ -48,6 +49,7 @@ type Volume struct {
 	upcase      index.UpCase
 	info        Info
 	mftOnly     []byte // the whole bare $MFT file, when opened with OpenMFTFile
+	recPool     sync.Pool
 	children    map[mft.RecordNumber][]DirEntry
 }
 
@@ -328,11 +330,31 @@ func (v *Volume) rawRecordFrom(s *Stream, n mft.RecordNumber) ([]byte, error) {
 	if n >= mft.RecordNumber(s.size/int64(v.recordSize)) {
 		return nil, &RecordError{Record: n, Err: fmt.Errorf("beyond the end of $MFT (%d records)", s.size/int64(v.recordSize))}
 	}
-	raw := make([]byte, v.recordSize)
+	raw := v.recordBuf()
 	if _, err := s.ReadAt(raw, off); err != nil && err != io.EOF {
 		return nil, &RecordError{Record: n, Err: err}
 	}
 	return raw, nil
+}
+
+// recordBuf returns a record-sized buffer, reused from files released by
+// tree walks when possible.
+func (v *Volume) recordBuf() []byte {
+	if b, ok := v.recPool.Get().(*[]byte); ok && len(*b) == v.recordSize {
+		return *b
+	}
+	return make([]byte, v.recordSize)
+}
+
+// release hands the record buffers of f back for reuse; f and everything
+// decoded from it must not be used afterwards.
+func (f *File) release() {
+	if f == nil || f.v.mftOnly != nil || len(f.attrs) != len(f.Rec.Attrs) {
+		return // bare $MFT records alias the file; extension records: keep simple
+	}
+	b := f.Rec.Bytes()
+	f.Rec, f.attrs = nil, nil
+	f.v.recPool.Put(&b)
 }
 
 // RecordError wraps a failure to read or decode one record.
