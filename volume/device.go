@@ -216,9 +216,10 @@ const maxAlignedChunk = 1 << 20
 
 // alignedDevice widens every access to whole sectors of the device it wraps,
 // for devices that reject unaligned offsets or lengths (Windows volume and
-// disk handles; Linux block devices accept them but gain nothing from them). Partial sectors
-// of a write are read, patched and written back. The bounce buffer is
-// reused, so an alignedDevice serializes its accesses with a mutex.
+// disk handles; Linux block devices accept them but gain nothing from
+// them). Partial sectors of a write are read, patched and written back. The
+// bounce buffer is reused, so an alignedDevice serializes its accesses with
+// a mutex.
 type alignedDevice struct {
 	mu    sync.Mutex
 	inner Device
