@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sort"
 	"strings"
 	"sync"
 
@@ -510,14 +509,4 @@ func (v *Volume) checkMirror() {
 		return
 	}
 	v.info.MFTMirrOK = n > 0
-}
-
-// sortedKeys returns the keys of m in order.
-func sortedKeys[K ~uint64, V any](m map[K]V) []K {
-	keys := make([]K, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Slice(keys, func(i, j int) bool { return keys[i] < keys[j] })
-	return keys
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 
 	"github.com/ntfsedit/ntfsedit/volume"
 )
@@ -30,7 +31,13 @@ func runPartitions(e *env, o *opts, args []string) error {
 		}
 		dev = volume.SubDevice(dev, o.offset, dev.Size()-o.offset)
 	}
-	parts, perr := volume.ReadPartitions(dev, dev.Size(), dev.SectorSize())
+	// An image file does not know the sector size of the disk it copies:
+	// let ReadPartitions try 512 and 4096 for GPT. Devices know theirs.
+	ss := dev.SectorSize()
+	if fi, err := os.Stat(o.image); err == nil && fi.Mode().IsRegular() {
+		ss = 0
+	}
+	parts, perr := volume.ReadPartitions(dev, dev.Size(), ss)
 	if len(parts) == 0 && perr == nil && !o.json {
 		fmt.Fprintf(e.stdout, "%s: no partition table\n", o.image)
 		return nil
