@@ -74,6 +74,12 @@ func (s *Stream) Runs() []mft.Run {
 // newStream builds a stream from the extents of one attribute (the first
 // holds the sizes). what names the attribute in errors.
 func (v *Volume) newStream(what string, exts []*mft.Attr) (*Stream, error) {
+	return v.buildStream(what, exts, true)
+}
+
+// buildStream is newStream; complete false accepts a runlist that does not
+// yet cover the data size (while $MFT's own extents are being gathered).
+func (v *Volume) buildStream(what string, exts []*mft.Attr, complete bool) (*Stream, error) {
 	if len(exts) == 0 {
 		return nil, fmt.Errorf("volume: %s: no attribute", what)
 	}
@@ -120,7 +126,7 @@ func (v *Volume) newStream(what string, exts []*mft.Attr) (*Stream, error) {
 		next = a.LastVCN + 1
 	}
 	cs := int64(v.clusterSize)
-	if need := (s.size + cs - 1) / cs; int64(next) < need && s.size > 0 {
+	if need := (s.size + cs - 1) / cs; complete && int64(next) < need && s.size > 0 {
 		return nil, fmt.Errorf("volume: %s: runlist covers %d clusters, data size %d needs %d", what, next, s.size, need)
 	}
 	for _, e := range s.runs {

@@ -246,29 +246,40 @@ func (v *Volume) loadMFT() error {
 	if len(exts) == 0 {
 		return errors.New("volume: $MFT record 0 has no unnamed $DATA attribute")
 	}
-	v.mft, err = v.newStream("$MFT:$DATA", exts)
+	al := rec.Find(mft.AttrAttributeList, nil)
+	v.mft, err = v.buildStream("$MFT:$DATA", exts, al == nil)
 	if err != nil {
 		return err
 	}
-	if al := rec.Find(mft.AttrAttributeList, nil); al != nil {
-		// Extension records of $MFT lie in the part of $MFT already mapped
-		// (Windows keeps them there); add their extents one by one.
+	if al != nil {
+		// A fragmented $MFT keeps more $DATA extents in extension records,
+		// which lie in the part of $MFT already mapped (Windows and ntfs-3g
+		// keep them low); map them in list (VCN) order.
 		list, err := v.attrListOf(rec, al)
 		if err != nil {
 			return fmt.Errorf("volume: $MFT attribute list: %w", err)
 		}
+		done := map[mft.RecordNumber]bool{0: true}
 		for _, e := range list {
-			if e.Type != mft.AttrData || len(e.Name) != 0 || e.Ref.Record() == 0 {
+			r := e.Ref.Record()
+			if e.Type != mft.AttrData || len(e.Name) != 0 || done[r] {
 				continue
 			}
-			ext, err := v.readRecordFrom(v.mft, e.Ref.Record())
+			done[r] = true
+			ext, err := v.readRecordFrom(v.mft, r)
 			if err != nil {
-				return fmt.Errorf("volume: $MFT extension: %w", err)
+				return fmt.Errorf("volume: $MFT extension record %d (for VCN %d): %w", r, e.StartVCN, err)
+			}
+			if ext.Base.Record() != 0 {
+				return fmt.Errorf("volume: $MFT extension record %d has base %s, not record 0", r, ext.Base)
 			}
 			exts = dataExtents(ext, exts)
-			if v.mft, err = v.newStream("$MFT:$DATA", exts); err != nil {
+			if v.mft, err = v.buildStream("$MFT:$DATA", exts, false); err != nil {
 				return err
 			}
+		}
+		if v.mft, err = v.newStream("$MFT:$DATA", exts); err != nil {
+			return err
 		}
 	}
 	v.info.MFTExtents = len(v.mft.runs)
