@@ -155,7 +155,7 @@ func statOf(v *volume.Volume, path string, f *volume.File) statJSON {
 			s.Attributes = n
 		}
 		s.SecurityID = si.SecurityID
-	} else {
+	} else if f.Rec.IsBase() { // extension records have no $STANDARD_INFORMATION
 		s.Errors = append(s.Errors, err.Error())
 	}
 	for _, a := range f.Attrs() {
