@@ -42,6 +42,16 @@ func (d *DirEntry) DOSOnly() bool { return d.FileName.Namespace == mft.Namespace
 // with a block loader that reads INDX blocks from $INDEX_ALLOCATION and
 // honours the index $BITMAP.
 func (f *File) IndexTree(name []uint16) (*index.Tree, error) {
+	return f.indexTree(name, false)
+}
+
+// preloadMax bounds the $INDEX_ALLOCATION that a full listing reads with
+// one device read instead of block by block.
+const preloadMax = 8 << 20
+
+// indexTree is IndexTree; with whole set, a listing that will visit every
+// block reads a small allocation in one go, bypassing the page cache.
+func (f *File) indexTree(name []uint16, whole bool) (*index.Tree, error) {
 	v := f.v
 	ra := f.Attr(mft.AttrIndexRoot, name)
 	if ra == nil || ra.NonResident {
@@ -82,14 +92,26 @@ func (f *File) IndexTree(name []uint16) (*index.Tree, error) {
 		bit := int64(vcn) * unit / bsize
 		return bit >= 0 && bit/8 < int64(len(bitmap)) && bitmap[bit/8]&(1<<(bit%8)) != 0
 	}
+	var all []byte
+	if whole && alloc.Size() <= preloadMax && alloc.Size()%bsize == 0 {
+		all = make([]byte, alloc.Size())
+		if err := alloc.readUncached(all, 0); err != nil {
+			all = nil // fall back to block reads, which locate the error
+		}
+	}
 	t.Load = func(vcn mft.VCN) (*index.Block, error) {
 		off := int64(vcn) * unit
 		if off < 0 || off+bsize > alloc.Size() {
 			return nil, &index.CorruptError{VCN: vcn, Field: "sub-node VCN (beyond $INDEX_ALLOCATION)", Value: off}
 		}
-		raw := make([]byte, bsize)
-		if _, err := alloc.ReadAt(raw, off); err != nil {
-			return nil, fmt.Errorf("volume: record %d: read INDX block at VCN %d: %w", f.num, vcn, err)
+		var raw []byte
+		if all != nil {
+			raw = all[off : off+bsize]
+		} else {
+			raw = make([]byte, bsize)
+			if _, err := alloc.ReadAt(raw, off); err != nil {
+				return nil, fmt.Errorf("volume: record %d: read INDX block at VCN %d: %w", f.num, vcn, err)
+			}
 		}
 		blk, err := index.ParseBlock(raw, vcn)
 		if err != nil {
@@ -110,7 +132,7 @@ func (f *File) ReadDir() ([]DirEntry, error) {
 	if !f.IsDir() {
 		return nil, &fs.PathError{Op: "readdir", Path: "#" + strconv.FormatUint(uint64(f.num), 10), Err: ErrNotDir}
 	}
-	t, err := f.IndexTree(I30)
+	t, err := f.indexTree(I30, true)
 	if err != nil {
 		return nil, err
 	}
@@ -179,6 +201,12 @@ func (v *Volume) entryFile(e DirEntry) (*File, error) {
 	if err != nil {
 		return nil, err
 	}
+	return checkEntry(e, f)
+}
+
+// checkEntry fails with ErrStale when e no longer refers to f's current
+// incarnation.
+func checkEntry(e DirEntry, f *File) (*File, error) {
 	if !f.InUse() || f.Rec.Seq != e.Ref.Seq() {
 		return nil, fmt.Errorf("%w: entry %q refers to record %d seq %d, but the record has seq %d (in use: %v)",
 			ErrStale, e.Name, e.Ref.Record(), e.Ref.Seq(), f.Rec.Seq, f.InUse())
@@ -355,7 +383,7 @@ func WalkTree[T any](v *Volume, path string, all bool, load func(path string, e 
 		return &fs.PathError{Op: "walk", Path: path, Err: ErrNotDir}
 	}
 	w := &treeWalk[T]{v: v, all: all, load: load, emit: emit, seen: map[mft.RecordNumber]bool{start.num: true}}
-	err = w.dir(cleanPath(path), start)
+	err = w.run(w.prepare(cleanPath(path), start))
 	if errors.Is(err, fs.SkipAll) {
 		return nil
 	}
@@ -378,12 +406,20 @@ func cleanPath(p string) string {
 	return "/" + strings.Join(parts, "/")
 }
 
-func (w *treeWalk[T]) dir(dirPath string, dir *File) error {
+// prepared is a directory whose children are loaded, waiting to be emitted.
+type prepared[T any] struct {
+	path    string
+	err     error // ReadDir failed
+	entries []DirEntry
+	vals    []T
+	subdirs []*File // the children that are directories, by entry
+}
+
+// prepare reads directory dir and loads its children (the parallel part).
+func (w *treeWalk[T]) prepare(dirPath string, dir *File) *prepared[T] {
 	all, err := dir.ReadDir()
 	if err != nil {
-		var zero T
-		_ = zero
-		return w.emit(w.load(dirPath, DirEntry{}, nil, err))
+		return &prepared[T]{path: dirPath, err: err}
 	}
 	entries := all[:0:0]
 	for _, e := range all {
@@ -399,20 +435,29 @@ func (w *treeWalk[T]) dir(dirPath string, dir *File) error {
 	sort.SliceStable(order, func(a, b int) bool { return entries[order[a]].Ref.Record() < entries[order[b]].Ref.Record() })
 	vals := make([]T, len(entries))
 	files := make([]*File, len(entries))
-	loadOne := func(i int) {
-		e := entries[i]
-		p := JoinPath(dirPath, e.Name)
-		f, ferr := w.v.entryFile(e)
-		if ferr != nil {
-			ferr = &fs.PathError{Op: "walk", Path: p, Err: ferr}
-			f = nil
+	loadPart := func(part []int) {
+		nums := make([]mft.RecordNumber, len(part))
+		for k, i := range part {
+			nums[k] = entries[i].Ref.Record()
 		}
-		vals[i] = w.load(p, e, f, ferr)
-		if f != nil && f.IsDir() {
-			files[i] = f
-		} else {
-			f.release() // load kept nothing of it
-		}
+		w.v.loadFiles(nums, func(k int, f *File, ferr error) {
+			i := part[k]
+			e := entries[i]
+			p := JoinPath(dirPath, e.Name)
+			if ferr == nil {
+				f, ferr = checkEntry(e, f)
+			}
+			if ferr != nil {
+				ferr = &fs.PathError{Op: "walk", Path: p, Err: ferr}
+				f = nil
+			}
+			vals[i] = w.load(p, e, f, ferr)
+			if f != nil && f.IsDir() {
+				files[i] = f
+			} else {
+				f.release() // load kept nothing of it
+			}
+		})
 	}
 	// Large directories are loaded by several goroutines, each taking a
 	// contiguous share of the record-ordered list so that its reads stay
@@ -426,46 +471,77 @@ func (w *treeWalk[T]) dir(dirPath string, dir *File) error {
 	for k := 0; k < workers; k++ {
 		part := order[min(k*share, len(order)):min((k+1)*share, len(order))]
 		if k == workers-1 {
-			for _, i := range part {
-				loadOne(i)
-			}
+			loadPart(part)
 			continue
 		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for _, i := range part {
-				loadOne(i)
-			}
+			loadPart(part)
 		}()
 	}
 	wg.Wait()
-	subdirs := files
-	for i, f := range files {
+	return &prepared[T]{path: dirPath, entries: entries, vals: vals, subdirs: files}
+}
+
+// run emits a prepared directory's children in index order and descends
+// into its subdirectories, preparing the next subdirectory in the
+// background while the current one is walked.
+func (w *treeWalk[T]) run(p *prepared[T]) error {
+	if p.err != nil {
+		return w.emit(w.load(p.path, DirEntry{}, nil, p.err))
+	}
+	nextSub := func(from int) int {
+		for j := from; j < len(p.subdirs); j++ {
+			if p.subdirs[j] != nil {
+				return j
+			}
+		}
+		return -1
+	}
+	var ahead chan *prepared[T]
+	aheadAt := -1
+	startAhead := func(j int) {
+		if j < 0 {
+			return
+		}
+		ch := make(chan *prepared[T], 1)
+		path, f := JoinPath(p.path, p.entries[j].Name), p.subdirs[j]
+		go func() { ch <- w.prepare(path, f) }()
+		ahead, aheadAt = ch, j
+	}
+	startAhead(nextSub(0))
+	for i := range p.entries {
+		err := w.emit(p.vals[i])
+		var zero T
+		p.vals[i] = zero
+		skip := errors.Is(err, fs.SkipDir)
+		if err != nil && !skip {
+			return err
+		}
+		f := p.subdirs[i]
 		if f == nil {
 			continue
 		}
-		if w.seen[f.num] {
-			subdirs[i] = nil
+		p.subdirs[i] = nil
+		var cur *prepared[T]
+		if aheadAt == i {
+			cur, aheadAt = <-ahead, -1
+		}
+		// Whether to enter is decided here, in walk order, so that a
+		// corrupt volume listing a directory twice gives the same output
+		// every time.
+		if skip || w.seen[f.num] {
+			startAhead(nextSub(i + 1))
 			continue
 		}
 		w.seen[f.num] = true
-	}
-	for i, e := range entries {
-		err := w.emit(vals[i])
-		var zero T
-		vals[i] = zero
-		if errors.Is(err, fs.SkipDir) {
-			continue
+		if cur == nil {
+			cur = w.prepare(JoinPath(p.path, p.entries[i].Name), f)
 		}
-		if err != nil {
+		startAhead(nextSub(i + 1))
+		if err := w.run(cur); err != nil {
 			return err
-		}
-		if subdirs[i] != nil {
-			if err := w.dir(JoinPath(dirPath, e.Name), subdirs[i]); err != nil {
-				return err
-			}
-			subdirs[i] = nil
 		}
 	}
 	return nil

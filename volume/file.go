@@ -26,6 +26,13 @@ func (v *Volume) File(n mft.RecordNumber) (*File, error) {
 	if err != nil {
 		return nil, err
 	}
+	return v.fileOf(n, rec)
+}
+
+// fileOf completes the File of base record rec, reading extension records
+// when it has an attribute list.
+func (v *Volume) fileOf(n mft.RecordNumber, rec *mft.Record) (*File, error) {
+	var err error
 	f := &File{v: v, num: n, Rec: rec}
 	al := rec.Find(mft.AttrAttributeList, nil)
 	if al == nil {
@@ -298,4 +305,56 @@ func (f *File) Interix() (string, bool) {
 		return "", false
 	}
 	return reparse.DecodeInterix(b)
+}
+
+// maxBatch bounds one sequential read of records by loadFiles.
+const maxBatch = 256
+
+// loadFiles loads the files of records nums (ascending, duplicates
+// allowed), reading neighbouring records with one device read that
+// bypasses the page cache, and calls fn for each in order.
+func (v *Volume) loadFiles(nums []mft.RecordNumber, fn func(i int, f *File, err error)) {
+	rs := int64(v.recordSize)
+	var buf []byte
+	for i := 0; i < len(nums); {
+		// A run: records close enough that reading the gap is cheaper
+		// than another read.
+		j := i + 1
+		for j < len(nums) && nums[j]-nums[j-1] <= 4 && nums[j]-nums[i] < maxBatch {
+			j++
+		}
+		first, last := nums[i], nums[j-1]
+		if v.mftOnly != nil || j-i < 2 || int64(last) >= v.records {
+			for k := i; k < j; k++ {
+				f, err := v.File(nums[k])
+				fn(k, f, err)
+			}
+			i = j
+			continue
+		}
+		size := (int64(last-first) + 1) * rs
+		if int64(cap(buf)) < size {
+			buf = make([]byte, size)
+		}
+		buf = buf[:size]
+		if err := v.mft.readUncached(buf, int64(first)*rs); err != nil {
+			for k := i; k < j; k++ {
+				fn(k, nil, &RecordError{Record: nums[k], Err: err})
+			}
+			i = j
+			continue
+		}
+		for k := i; k < j; k++ {
+			n := nums[k]
+			raw := v.recordBuf()
+			copy(raw, buf[int64(n-first)*rs:])
+			rec, err := v.decodeRecord(n, raw)
+			var f *File
+			if err == nil {
+				f, err = v.fileOf(n, rec)
+			}
+			fn(k, f, err)
+		}
+		i = j
+	}
 }

@@ -167,7 +167,7 @@ func (s *Stream) ReadAt(p []byte, off int64) (int, error) {
 	if s.cuShift != 0 {
 		err = s.readCompressed(p, off)
 	} else {
-		err = s.readPlain(p, off)
+		err = s.readPlain(p, off, s.v.readDev)
 	}
 	if err != nil {
 		return 0, err
@@ -193,7 +193,7 @@ func (s *Stream) find(vcn mft.VCN) int {
 
 // readPlain reads p at off of an uncompressed stream, one run at a time
 // (consecutive clusters of a run in one device read).
-func (s *Stream) readPlain(p []byte, off int64) error {
+func (s *Stream) readPlain(p []byte, off int64, read func([]byte, int64) error) error {
 	cs := int64(s.v.clusterSize)
 	for len(p) > 0 {
 		vcn := mft.VCN(off / cs)
@@ -208,13 +208,26 @@ func (s *Stream) readPlain(p []byte, off int64) error {
 			clear(p[:n])
 		} else {
 			dev := int64(e.Start)*cs + (off - int64(e.vcn)*cs)
-			if err := s.v.readDev(p[:n], dev); err != nil {
+			if err := read(p[:n], dev); err != nil {
 				return fmt.Errorf("%s: %w", s.what, err)
 			}
 		}
 		p, off = p[n:], off+n
 	}
 	return nil
+}
+
+// readUncached fills p at off of an uncompressed stream straight from the
+// device, for large sequential reads that would only churn the page cache.
+func (s *Stream) readUncached(p []byte, off int64) error {
+	if s.resident != nil || s.cuShift != 0 || off < 0 || off+int64(len(p)) > s.init {
+		n, err := s.ReadAt(p, off)
+		if n == len(p) {
+			return nil
+		}
+		return err
+	}
+	return s.readPlain(p, off, s.v.readDevDirect)
 }
 
 // readCompressed reads through compression units: a unit whose clusters are

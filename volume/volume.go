@@ -230,6 +230,21 @@ func (v *Volume) readDev(p []byte, off int64) error {
 	return fmt.Errorf("volume: read %d bytes at volume offset 0x%x: %w", len(p), off, err)
 }
 
+// readDevDirect is readDev without the page cache.
+func (v *Volume) readDevDirect(p []byte, off int64) error {
+	if v.mftOnly != nil {
+		return v.readDev(p, off)
+	}
+	n, err := v.dev.ReadAt(p, off)
+	if n == len(p) {
+		return nil
+	}
+	if err == nil || err == io.EOF {
+		err = io.ErrUnexpectedEOF
+	}
+	return fmt.Errorf("volume: read %d bytes at volume offset 0x%x: %w", len(p), off, err)
+}
+
 // loadMFT reads record 0 at the boot sector's $MFT cluster and builds the
 // $MFT data stream from its runlist, following its attribute list into
 // extension records when $MFT is too fragmented for one record.
@@ -397,6 +412,11 @@ func (v *Volume) readRecordFrom(s *Stream, n mft.RecordNumber) (*mft.Record, err
 	if err != nil {
 		return nil, err
 	}
+	return v.decodeRecord(n, raw)
+}
+
+// decodeRecord decodes raw, the on-disk bytes of record n, in place.
+func (v *Volume) decodeRecord(n mft.RecordNumber, raw []byte) (*mft.Record, error) {
 	if isZero(raw[:4]) {
 		return nil, &RecordError{Record: n, Err: ErrUnusedRecord}
 	}
