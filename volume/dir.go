@@ -45,12 +45,12 @@ func (f *File) IndexTree(name []uint16) (*index.Tree, error) {
 	return f.indexTree(name, false)
 }
 
-// preloadMax bounds the $INDEX_ALLOCATION that a full listing reads with
-// one device read instead of block by block.
+// preloadMax bounds the $INDEX_ALLOCATION that a full listing reads at
+// once instead of block by block.
 const preloadMax = 8 << 20
 
 // indexTree is IndexTree; with whole set, a listing that will visit every
-// block reads a small allocation in one go, bypassing the page cache.
+// block reads a small allocation with one read.
 func (f *File) indexTree(name []uint16, whole bool) (*index.Tree, error) {
 	v := f.v
 	ra := f.Attr(mft.AttrIndexRoot, name)
@@ -95,7 +95,7 @@ func (f *File) indexTree(name []uint16, whole bool) (*index.Tree, error) {
 	var all []byte
 	if whole && alloc.Size() <= preloadMax && alloc.Size()%bsize == 0 {
 		all = make([]byte, alloc.Size())
-		if err := alloc.readUncached(all, 0); err != nil {
+		if err := alloc.readFull(all, 0); err != nil {
 			all = nil // fall back to block reads, which locate the error
 		}
 	}

@@ -311,8 +311,9 @@ func (f *File) Interix() (string, bool) {
 const maxBatch = 256
 
 // loadFiles loads the files of records nums (ascending, duplicates
-// allowed), reading neighbouring records with one device read that
-// bypasses the page cache, and calls fn for each in order.
+// allowed), reading neighbouring records with one read (through the page
+// cache, which turns the pages it lacks into one device read), and calls fn
+// for each in order.
 func (v *Volume) loadFiles(nums []mft.RecordNumber, fn func(i int, f *File, err error)) {
 	rs := int64(v.recordSize)
 	var buf []byte
@@ -337,7 +338,7 @@ func (v *Volume) loadFiles(nums []mft.RecordNumber, fn func(i int, f *File, err 
 			buf = make([]byte, size)
 		}
 		buf = buf[:size]
-		if err := v.mft.readUncached(buf, int64(first)*rs); err != nil {
+		if err := v.mft.readFull(buf, int64(first)*rs); err != nil {
 			for k := i; k < j; k++ {
 				fn(k, nil, &RecordError{Record: nums[k], Err: err})
 			}

@@ -217,17 +217,16 @@ func (s *Stream) readPlain(p []byte, off int64, read func([]byte, int64) error) 
 	return nil
 }
 
-// readUncached fills p at off of an uncompressed stream straight from the
-// device, for large sequential reads that would only churn the page cache.
-func (s *Stream) readUncached(p []byte, off int64) error {
-	if s.resident != nil || s.cuShift != 0 || off < 0 || off+int64(len(p)) > s.init {
-		n, err := s.ReadAt(p, off)
-		if n == len(p) {
-			return nil
-		}
-		return err
+// readFull fills p at off, failing on a short read.
+func (s *Stream) readFull(p []byte, off int64) error {
+	n, err := s.ReadAt(p, off)
+	if n == len(p) {
+		return nil
 	}
-	return s.readPlain(p, off, s.v.readDevDirect)
+	if err == nil || err == io.EOF {
+		err = io.ErrUnexpectedEOF
+	}
+	return err
 }
 
 // readCompressed reads through compression units: a unit whose clusters are

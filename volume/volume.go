@@ -230,21 +230,6 @@ func (v *Volume) readDev(p []byte, off int64) error {
 	return fmt.Errorf("volume: read %d bytes at volume offset 0x%x: %w", len(p), off, err)
 }
 
-// readDevDirect is readDev without the page cache.
-func (v *Volume) readDevDirect(p []byte, off int64) error {
-	if v.mftOnly != nil {
-		return v.readDev(p, off)
-	}
-	n, err := v.dev.ReadAt(p, off)
-	if n == len(p) {
-		return nil
-	}
-	if err == nil || err == io.EOF {
-		err = io.ErrUnexpectedEOF
-	}
-	return fmt.Errorf("volume: read %d bytes at volume offset 0x%x: %w", len(p), off, err)
-}
-
 // loadMFT reads record 0 at the boot sector's $MFT cluster and builds the
 // $MFT data stream from its runlist, following its attribute list into
 // extension records when $MFT is too fragmented for one record.
