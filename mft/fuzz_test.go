@@ -8,13 +8,14 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/ntfsedit/ntfsedit/internal/oracle"
 )
 
 // realSeeds returns records from the shared Windows images when present
 // (fuzz seeds are best effort: the corpus and the vectors below always run).
 func realSeeds(f *testing.F) [][]byte {
 	f.Helper()
-	dir := filepath.Join(repoRoot(f), "..", "shared", "images")
+	dir := filepath.Join(filepath.Dir(oracle.RepoRoot(f)), "shared", "images")
 	var out [][]byte
 	if b, err := os.ReadFile(filepath.Join(dir, "rp.bin")); err == nil {
 		out = append(out, b)

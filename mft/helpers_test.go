@@ -7,13 +7,13 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/ntfsedit/ntfsedit/internal/oracle"
 )
 
 // ignoreRaw compares decoded values by their exported fields only; the
@@ -21,41 +21,17 @@ import (
 // round trips instead.
 var ignoreRaw = cmpopts.IgnoreUnexported(Attr{}, Record{}, AttrListEntry{})
 
-// skipOrFail skips the test, or fails it when CI=true: in CI every tool and
-// image is expected to be present (debug/pe skips without gcc the same way).
+// skipOrFail skips the test, or fails it when CI=true.
 func skipOrFail(t testing.TB, format string, args ...any) {
 	t.Helper()
-	if os.Getenv("CI") == "true" {
-		t.Fatalf(format+" (CI=true: required)", args...)
-	}
-	t.Skipf(format, args...)
-}
-
-// repoRoot walks up from the working directory to the directory holding
-// go.mod.
-func repoRoot(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the working directory")
-		}
-		dir = parent
-	}
+	oracle.Unavailable(t, format, args...)
 }
 
 // sharedImage returns the path of a file in ../shared/images (relative to the
 // repository root): real images made by Windows and other tools.
 func sharedImage(t testing.TB, name string) string {
 	t.Helper()
-	p := filepath.Join(repoRoot(t), "..", "shared", "images", name)
+	p := filepath.Join(oracle.SharedDir(t), "images", name)
 	if _, err := os.Stat(p); err != nil {
 		skipOrFail(t, "shared test image missing: %v", err)
 	}
@@ -64,9 +40,7 @@ func sharedImage(t testing.TB, name string) string {
 
 func requireTool(t testing.TB, name string) {
 	t.Helper()
-	if _, err := exec.LookPath(name); err != nil {
-		skipOrFail(t, "%s not installed: %v", name, err)
-	}
+	oracle.Require(t, name)
 }
 
 // readImage reads a file, gunzipping names ending in .gz.
