@@ -73,7 +73,7 @@ func cloneEntries(es []Entry) []Entry {
 	return out
 }
 
-func handEntries(t *testing.T, child bool, names ...string) []Entry {
+func handEntries(t testing.TB, child bool, names ...string) []Entry {
 	t.Helper()
 	var es []Entry
 	flags := EntryFlags(0)
@@ -331,7 +331,7 @@ func TestDecodeRootAliasing(t *testing.T) {
 // validBlock returns the fixup-free bytes of a 1 KiB leaf block at VCN 4
 // with two keys: entries at 0x30 (first key), 0x30+len, and the last
 // entry.
-func validBlock(t *testing.T, child bool) []byte {
+func validBlock(t testing.TB, child bool) []byte {
 	t.Helper()
 	var flags NodeFlags
 	if child {
@@ -449,7 +449,7 @@ func itoa(n int) string {
 
 // validRoot returns a small root value: header, node header at 0x10,
 // entries from 0x20.
-func validRoot(t *testing.T, child bool) []byte {
+func validRoot(t testing.TB, child bool) []byte {
 	t.Helper()
 	var flags NodeFlags
 	if child {
