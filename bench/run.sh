@@ -103,6 +103,7 @@ for i in $IMAGES; do
 	sync
 	cat "$img" >/dev/null # same page-cache state for every tool
 	measure "ntfsedit find" "$BIN/ntfsedit" find "$img"
+	measure "ntfsedit find --json" "$BIN/ntfsedit" find --json "$img"
 	measure "fls -r -p" fls -r -p "$img"
 	measure "go-ntfs walk" "$BIN/gontfswalk" "$img"
 done
