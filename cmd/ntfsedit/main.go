@@ -176,6 +176,7 @@ func newFlagSet(c *command, out io.Writer) (*flag.FlagSet, *opts) {
 // parseInterleaved parses flags that may come before, between or after
 // positional arguments ("ntfsedit ls IMAGE /dir -l"); "--" ends flags.
 func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+	args = expandShort(fs, args)
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
@@ -193,6 +194,38 @@ func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 		pos = append(pos, rest[0])
 		args = rest[1:]
 	}
+}
+
+// expandShort splits grouped one-letter boolean flags as coreutils users
+// type them ("-lR" → "-l -R"), leaving anything else alone.
+func expandShort(fs *flag.FlagSet, args []string) []string {
+	var out []string
+	for i, a := range args {
+		if a == "--" {
+			return append(out, args[i:]...)
+		}
+		if len(a) < 3 || a[0] != '-' || a[1] == '-' || fs.Lookup(a[1:]) != nil || !allBoolFlags(fs, a[1:]) {
+			out = append(out, a)
+			continue
+		}
+		for _, c := range a[1:] {
+			out = append(out, "-"+string(c))
+		}
+	}
+	return out
+}
+
+func allBoolFlags(fs *flag.FlagSet, letters string) bool {
+	for _, c := range letters {
+		f := fs.Lookup(string(c))
+		if f == nil {
+			return false
+		}
+		if b, ok := f.Value.(interface{ IsBoolFlag() bool }); !ok || !b.IsBoolFlag() {
+			return false
+		}
+	}
+	return true
 }
 
 func printHelp(w io.Writer) {
