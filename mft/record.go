@@ -50,13 +50,25 @@ func (r *Record) IsBase() bool { return r.Base == 0 }
 // (ApplyFixups). n names the record in errors; pass NoRecord if unknown.
 // The returned record's attribute values alias b.
 func DecodeRecord(b []byte, n RecordNumber) (*Record, error) {
-	r := &Record{raw: b}
+	r := new(Record)
+	if err := DecodeRecordInto(r, b, n); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// DecodeRecordInto is DecodeRecord into an existing Record, reusing the
+// capacity of its Attrs: readers that scan many records recycle them. On
+// error r is left in an unspecified state.
+func DecodeRecordInto(r *Record, b []byte, n RecordNumber) error {
+	attrs := r.Attrs[:0]
+	*r = Record{raw: b}
 	if len(b) < recordHeaderLen {
-		return nil, &CorruptError{Record: n, Field: "record size", Value: len(b)}
+		return &CorruptError{Record: n, Field: "record size", Value: len(b)}
 	}
 	copy(r.Magic[:], b)
 	if string(r.Magic[:]) != "FILE" {
-		return nil, &CorruptError{Record: n, Field: "signature", Value: sprintf("%q", b[:4])}
+		return &CorruptError{Record: n, Field: "signature", Value: sprintf("%q", b[:4])}
 	}
 	r.USAOffset = le.Uint16(b[4:])
 	r.USACount = le.Uint16(b[6:])
@@ -74,23 +86,26 @@ func DecodeRecord(b []byte, n RecordNumber) (*Record, error) {
 		r.Number = RecordNumber(le.Uint32(b[0x2C:]))
 	}
 	if int(r.BytesAllocated) != len(b) || len(b)%SectorSize != 0 {
-		return nil, &CorruptError{Record: n, Offset: 0x1C, Field: "bytes allocated", Value: r.BytesAllocated}
+		return &CorruptError{Record: n, Offset: 0x1C, Field: "bytes allocated", Value: r.BytesAllocated}
 	}
 	if r.BytesInUse > r.BytesAllocated || r.BytesInUse < recordHeaderLen-8 {
-		return nil, &CorruptError{Record: n, Offset: 0x18, Field: "bytes in use", Value: r.BytesInUse}
+		return &CorruptError{Record: n, Offset: 0x18, Field: "bytes in use", Value: r.BytesInUse}
 	}
 	usaEnd := int(r.USAOffset) + 2*int(r.USACount)
 	off := int(r.AttrOffset)
 	if off%8 != 0 || off < usaEnd || off >= int(r.BytesInUse) {
-		return nil, &CorruptError{Record: n, Offset: 0x14, Field: "first attribute offset", Value: off}
+		return &CorruptError{Record: n, Offset: 0x14, Field: "first attribute offset", Value: off}
 	}
 	end := int(r.BytesInUse)
-	r.Attrs = make([]Attr, 0, countAttrs(b[off:end]))
+	if k := countAttrs(b[off:end]); cap(attrs) < k {
+		attrs = make([]Attr, 0, k)
+	}
+	r.Attrs = attrs
 	for {
 		// The end marker is 8 bytes (type 0xFFFFFFFF and a length field
 		// Windows leaves stale), and bytes in use covers all of it.
 		if off+8 > end {
-			return nil, &CorruptError{Record: n, Offset: off, Field: "attribute list (no end marker within bytes in use)"}
+			return &CorruptError{Record: n, Offset: off, Field: "attribute list (no end marker within bytes in use)"}
 		}
 		if le.Uint32(b[off:]) == uint32(AttrEnd) {
 			r.endOff = off
@@ -98,12 +113,12 @@ func DecodeRecord(b []byte, n RecordNumber) (*Record, error) {
 		}
 		a, err := DecodeAttr(b[off:end])
 		if err != nil {
-			return nil, withRecord(err, n, off)
+			return withRecord(err, n, off)
 		}
 		r.Attrs = append(r.Attrs, a)
 		off += int(a.Length)
 	}
-	return r, nil
+	return nil
 }
 
 // AppendBinary encodes the record with fixups not yet applied (call

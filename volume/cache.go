@@ -35,6 +35,7 @@ type pageCache struct {
 	lru      list.List               // front: most recently used
 	free     [][]byte                // buffers of evicted pages, for reuse
 	stats    CacheStats
+	scratch  []byte // device read buffer of readPages, reused
 }
 
 var _ io.ReaderAt = (*pageCache)(nil)
@@ -147,7 +148,10 @@ func (c *pageCache) readPages(p []byte, off int64) (int, error) {
 		}
 		runOff := pg * c.pageSize
 		runLen := min(run*c.pageSize, c.size) - runOff
-		buf := make([]byte, runLen)
+		if int64(cap(c.scratch)) < runLen {
+			c.scratch = make([]byte, runLen)
+		}
+		buf := c.scratch[:runLen] // pages copy out of it; reused under c.mu
 		if _, err := c.deviceRead(buf, runOff); err != nil {
 			return done, err
 		}

@@ -361,9 +361,9 @@ func (v *Volume) Walk(path string, all bool, fn WalkFunc) error {
 		f   *File
 		err error
 	}
-	return WalkTree(v, path, all,
+	return walkTree(v, path, all,
 		func(p string, e DirEntry, f *File, err error) visit { return visit{p, e, f, err} },
-		func(x visit) error { return fn(x.p, x.e, x.f, x.err) })
+		func(x visit) error { return fn(x.p, x.e, x.f, x.err) }, false)
 }
 
 // WalkTree is Walk for large trees. It splits the work on each entry in two:
@@ -375,6 +375,12 @@ func (v *Volume) Walk(path string, all bool, fn WalkFunc) error {
 // kept until their children are walked. emit may return fs.SkipDir or
 // fs.SkipAll.
 func WalkTree[T any](v *Volume, path string, all bool, load func(path string, e DirEntry, f *File, err error) T, emit func(T) error) error {
+	return walkTree(v, path, all, load, emit, true)
+}
+
+// walkTree is WalkTree; recycle says that load keeps nothing of the File,
+// so that its buffers can serve the next record.
+func walkTree[T any](v *Volume, path string, all bool, load func(path string, e DirEntry, f *File, err error) T, emit func(T) error, recycle bool) error {
 	start, err := v.Lookup(path)
 	if err != nil {
 		return err
@@ -382,7 +388,7 @@ func WalkTree[T any](v *Volume, path string, all bool, load func(path string, e 
 	if !start.IsDir() {
 		return &fs.PathError{Op: "walk", Path: path, Err: ErrNotDir}
 	}
-	w := &treeWalk[T]{v: v, all: all, load: load, emit: emit, seen: map[mft.RecordNumber]bool{start.num: true}}
+	w := &treeWalk[T]{v: v, all: all, load: load, emit: emit, recycle: recycle, seen: map[mft.RecordNumber]bool{start.num: true}}
 	err = w.run(w.prepare(cleanPath(path), start))
 	if errors.Is(err, fs.SkipAll) {
 		return nil
@@ -391,11 +397,12 @@ func WalkTree[T any](v *Volume, path string, all bool, load func(path string, e 
 }
 
 type treeWalk[T any] struct {
-	v    *Volume
-	all  bool
-	load func(string, DirEntry, *File, error) T
-	emit func(T) error
-	seen map[mft.RecordNumber]bool
+	v       *Volume
+	all     bool
+	recycle bool
+	load    func(string, DirEntry, *File, error) T
+	emit    func(T) error
+	seen    map[mft.RecordNumber]bool
 }
 
 func cleanPath(p string) string {
@@ -454,7 +461,7 @@ func (w *treeWalk[T]) prepare(dirPath string, dir *File) *prepared[T] {
 			vals[i] = w.load(p, e, f, ferr)
 			if f != nil && f.IsDir() {
 				files[i] = f
-			} else {
+			} else if w.recycle {
 				f.release() // load kept nothing of it
 			}
 		})

@@ -17,6 +17,7 @@ type File struct {
 	num   mft.RecordNumber
 	Rec   *mft.Record // base record
 	attrs []*mft.Attr // every attribute, base and extension records
+	buf   []byte      // the record buffer of a pooled File (see release)
 }
 
 // File reads record n and, when it has an attribute list, its extension
@@ -32,16 +33,23 @@ func (v *Volume) File(n mft.RecordNumber) (*File, error) {
 // fileOf completes the File of base record rec, reading extension records
 // when it has an attribute list.
 func (v *Volume) fileOf(n mft.RecordNumber, rec *mft.Record) (*File, error) {
+	return v.completeFile(&File{v: v, num: n, Rec: rec})
+}
+
+// completeFile fills f.attrs from f.Rec and its extension records.
+func (v *Volume) completeFile(f *File) (*File, error) {
 	var err error
-	f := &File{v: v, num: n, Rec: rec}
+	n, rec := f.num, f.Rec
 	al := rec.Find(mft.AttrAttributeList, nil)
 	if al == nil {
-		f.attrs = make([]*mft.Attr, len(rec.Attrs))
+		f.attrs = f.attrs[:0]
 		for i := range rec.Attrs {
-			f.attrs[i] = &rec.Attrs[i]
+			f.attrs = append(f.attrs, &rec.Attrs[i])
 		}
 		return f, nil
 	}
+	f.attrs = nil
+	f.buf = nil // holds extension attributes: not recycled
 	list, err := v.attrListOf(rec, al)
 	if err != nil {
 		return nil, &RecordError{Record: n, Err: fmt.Errorf("$ATTRIBUTE_LIST: %w", err)}
@@ -347,12 +355,15 @@ func (v *Volume) loadFiles(nums []mft.RecordNumber, fn func(i int, f *File, err 
 		}
 		for k := i; k < j; k++ {
 			n := nums[k]
-			raw := v.recordBuf()
-			copy(raw, buf[int64(n-first)*rs:])
-			rec, err := v.decodeRecord(n, raw)
-			var f *File
+			f := v.pooledFile()
+			f.num = n
+			copy(f.buf, buf[int64(n-first)*rs:])
+			err := v.decodeRecordInto(f.Rec, n, f.buf)
 			if err == nil {
-				f, err = v.fileOf(n, rec)
+				f, err = v.completeFile(f)
+			}
+			if err != nil {
+				f = nil
 			}
 			fn(k, f, err)
 		}

@@ -47,8 +47,8 @@ type Volume struct {
 	records     int64
 	upcase      index.UpCase
 	info        Info
-	mftOnly     []byte // the whole bare $MFT file, when opened with OpenMFTFile
-	recPool     sync.Pool
+	mftOnly     []byte    // the whole bare $MFT file, when opened with OpenMFTFile
+	filePool    sync.Pool // *File, recycled by tree walks
 	children    map[mft.RecordNumber][]DirEntry
 }
 
@@ -347,24 +347,26 @@ func (v *Volume) rawRecordFrom(s *Stream, n mft.RecordNumber) ([]byte, error) {
 	return raw, nil
 }
 
-// recordBuf returns a record-sized buffer, reused from files released by
-// tree walks when possible.
-func (v *Volume) recordBuf() []byte {
-	if b, ok := v.recPool.Get().(*[]byte); ok && len(*b) == v.recordSize {
-		return *b
+// recordBuf returns a record-sized buffer.
+func (v *Volume) recordBuf() []byte { return make([]byte, v.recordSize) }
+
+// pooledFile returns a File recycled from a tree walk (its record buffer,
+// Record and attribute slices are reused), or a new one.
+func (v *Volume) pooledFile() *File {
+	if f, ok := v.filePool.Get().(*File); ok {
+		return f
 	}
-	return make([]byte, v.recordSize)
+	return &File{v: v, Rec: new(mft.Record), buf: make([]byte, v.recordSize)}
 }
 
-// release hands the record buffers of f back for reuse; f and everything
-// decoded from it must not be used afterwards.
+// release hands f back for reuse by later loads; f and everything decoded
+// from it must not be used afterwards. Only files made by pooledFile
+// without extension records are recycled.
 func (f *File) release() {
-	if f == nil || f.v.mftOnly != nil || len(f.attrs) != len(f.Rec.Attrs) {
-		return // bare $MFT records alias the file; extension records: keep simple
+	if f == nil || f.buf == nil || len(f.attrs) != len(f.Rec.Attrs) {
+		return
 	}
-	b := f.Rec.Bytes()
-	f.Rec, f.attrs = nil, nil
-	f.v.recPool.Put(&b)
+	f.v.filePool.Put(f)
 }
 
 // RecordError wraps a failure to read or decode one record.
@@ -402,12 +404,21 @@ func (v *Volume) readRecordFrom(s *Stream, n mft.RecordNumber) (*mft.Record, err
 
 // decodeRecord decodes raw, the on-disk bytes of record n, in place.
 func (v *Volume) decodeRecord(n mft.RecordNumber, raw []byte) (*mft.Record, error) {
+	rec := new(mft.Record)
+	if err := v.decodeRecordInto(rec, n, raw); err != nil {
+		return nil, err
+	}
+	return rec, nil
+}
+
+// decodeRecordInto is decodeRecord into a recycled Record.
+func (v *Volume) decodeRecordInto(rec *mft.Record, n mft.RecordNumber, raw []byte) error {
 	if isZero(raw[:4]) {
-		return nil, &RecordError{Record: n, Err: ErrUnusedRecord}
+		return &RecordError{Record: n, Err: ErrUnusedRecord}
 	}
 	// raw is ours: decode in place rather than through ParseRecord's copy.
 	if string(raw[:4]) != "FILE" {
-		return nil, &RecordError{Record: n, Err: &mft.CorruptError{Record: n, Field: "signature", Value: fmt.Sprintf("%q", raw[:4])}}
+		return &RecordError{Record: n, Err: &mft.CorruptError{Record: n, Field: "signature", Value: fmt.Sprintf("%q", raw[:4])}}
 	}
 	if err := mft.ApplyFixups(raw); err != nil {
 		var ce *mft.CorruptError
@@ -416,16 +427,15 @@ func (v *Volume) decodeRecord(n mft.RecordNumber, raw []byte) (*mft.Record, erro
 			c.Record = n
 			err = &c
 		}
-		return nil, &RecordError{Record: n, Err: err}
+		return &RecordError{Record: n, Err: err}
 	}
-	rec, err := mft.DecodeRecord(raw, n)
-	if err != nil {
-		return nil, &RecordError{Record: n, Err: err}
+	if err := mft.DecodeRecordInto(rec, raw, n); err != nil {
+		return &RecordError{Record: n, Err: err}
 	}
 	if rec.HasNumber && rec.Number != n&0xFFFFFFFF && rec.InUse() {
-		return nil, &RecordError{Record: n, Err: fmt.Errorf("record header says it is record %d", rec.Number)}
+		return &RecordError{Record: n, Err: fmt.Errorf("record header says it is record %d", rec.Number)}
 	}
-	return rec, nil
+	return nil
 }
 
 func isZero(b []byte) bool {
