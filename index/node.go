@@ -190,7 +190,12 @@ func (b *Block) Raw() []byte { return b.raw }
 // and decodes it. vcn is where the block was read from, used in errors and
 // checked against the stored VCN.
 func ParseBlock(raw []byte, vcn mft.VCN) (*Block, error) {
-	b := bytes.Clone(raw)
+	return ParseBlockInPlace(bytes.Clone(raw), vcn)
+}
+
+// ParseBlockInPlace is ParseBlock for a buffer the caller gives up: the
+// fixups are applied in b, and the block aliases it.
+func ParseBlockInPlace(b []byte, vcn mft.VCN) (*Block, error) {
 	if len(b) < 4 || string(b[:4]) != "INDX" {
 		sig := b
 		if len(sig) > 4 {

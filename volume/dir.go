@@ -106,6 +106,8 @@ func (f *File) indexTree(name []uint16, whole bool) (*index.Tree, error) {
 		}
 		var raw []byte
 		if all != nil {
+			// Fixups are applied in place, so each block of all may be
+			// parsed once: a tree walk loads every VCN at most once.
 			raw = all[off : off+bsize]
 		} else {
 			raw = make([]byte, bsize)
@@ -113,7 +115,7 @@ func (f *File) indexTree(name []uint16, whole bool) (*index.Tree, error) {
 				return nil, fmt.Errorf("volume: record %d: read INDX block at VCN %d: %w", f.num, vcn, err)
 			}
 		}
-		blk, err := index.ParseBlock(raw, vcn)
+		blk, err := index.ParseBlockInPlace(raw, vcn)
 		if err != nil {
 			return nil, &RecordError{Record: f.num, Err: err}
 		}
