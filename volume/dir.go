@@ -138,7 +138,13 @@ func (f *File) ReadDir() ([]DirEntry, error) {
 	if err != nil {
 		return nil, err
 	}
-	var out []DirEntry
+	// Size the result once: index entries of typical names take about
+	// 100 bytes of $INDEX_ALLOCATION.
+	hint := len(t.Root.Entries)
+	if a := f.Attr(mft.AttrIndexAllocation, I30); a != nil && a.NonResident {
+		hint += int(min(a.DataSize/100, 1<<20))
+	}
+	out := make([]DirEntry, 0, hint)
 	err = t.Walk(func(e *index.Entry) error {
 		fn, err := e.FileName()
 		if err != nil {
