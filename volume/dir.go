@@ -500,8 +500,8 @@ func (w *treeWalk[T]) prepare(dirPath string, dir *File) *prepared[T] {
 }
 
 // run emits a prepared directory's children in index order and descends
-// into its subdirectories, preparing the next subdirectory in the
-// background while the current one is walked.
+// into its subdirectories, preparing the next ones in the background while
+// the current one is walked.
 func (w *treeWalk[T]) run(p *prepared[T]) error {
 	if p.err != nil {
 		return w.emit(w.load(p.path, DirEntry{}, nil, p.err))
@@ -514,18 +514,23 @@ func (w *treeWalk[T]) run(p *prepared[T]) error {
 		}
 		return -1
 	}
-	var ahead chan *prepared[T]
-	aheadAt := -1
-	startAhead := func(j int) {
-		if j < 0 {
-			return
+	// Up to lookahead subdirectories are prepared ahead, in order.
+	lookahead := max(2, runtime.GOMAXPROCS(0))
+	pending := map[int]chan *prepared[T]{}
+	cursor := 0
+	fill := func() {
+		for len(pending) < lookahead {
+			j := nextSub(cursor)
+			if j < 0 {
+				return
+			}
+			ch := make(chan *prepared[T], 1)
+			path, f := JoinPath(p.path, p.entries[j].Name), p.subdirs[j]
+			go func() { ch <- w.prepare(path, f) }()
+			pending[j], cursor = ch, j+1
 		}
-		ch := make(chan *prepared[T], 1)
-		path, f := JoinPath(p.path, p.entries[j].Name), p.subdirs[j]
-		go func() { ch <- w.prepare(path, f) }()
-		ahead, aheadAt = ch, j
 	}
-	startAhead(nextSub(0))
+	fill()
 	for i := range p.entries {
 		err := w.emit(p.vals[i])
 		var zero T
@@ -540,21 +545,23 @@ func (w *treeWalk[T]) run(p *prepared[T]) error {
 		}
 		p.subdirs[i] = nil
 		var cur *prepared[T]
-		if aheadAt == i {
-			cur, aheadAt = <-ahead, -1
+		if ch, ok := pending[i]; ok {
+			cur = <-ch
+			delete(pending, i)
 		}
+		cursor = max(cursor, i+1)
 		// Whether to enter is decided here, in walk order, so that a
 		// corrupt volume listing a directory twice gives the same output
 		// every time.
 		if skip || w.seen[f.num] {
-			startAhead(nextSub(i + 1))
+			fill()
 			continue
 		}
 		w.seen[f.num] = true
 		if cur == nil {
 			cur = w.prepare(JoinPath(p.path, p.entries[i].Name), f)
 		}
-		startAhead(nextSub(i + 1))
+		fill()
 		if err := w.run(cur); err != nil {
 			return err
 		}
