@@ -27,13 +27,13 @@ type Options struct {
 	// Offset is the byte offset of the volume in the image (--offset); it
 	// takes precedence over Partition when non-zero.
 	Offset int64
-	// CacheBytes is the capacity of the page cache; 0 means 4 MiB.
+	// CacheBytes is the capacity of the page cache; 0 means 2 MiB.
 	CacheBytes int64
 }
 
 // defaultCacheBytes is the page cache capacity: enough for the records of
 // a large directory and its index blocks, small next to fls's footprint.
-const defaultCacheBytes = 4 << 20
+const defaultCacheBytes = 2 << 20
 
 // Volume is an open NTFS volume.
 type Volume struct {
