@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"flag"
-	"fmt"
 
 	"github.com/ntfsedit/ntfsedit/volume"
 )
@@ -48,58 +47,65 @@ func runFind(e *env, o *opts, args []string, typ string) error {
 	start = displayPath(v, start, root)
 	out := bufio.NewWriterSize(e.stdout, 64<<10)
 	defer out.Flush()
-	var buf []byte
-	emitEntry := func(d entryJSON) error {
+	// An entry is rendered where it is loaded (on the walk's worker
+	// goroutines); emitting only writes the bytes, in walk order.
+	type item struct {
+		path string // printed when line is nil
+		line []byte // the JSON object and its newline
+		skip bool   // filtered out by --type
+		err  error
+	}
+	render := func(p string, f *volume.File) item {
+		if !o.json && typ == "" {
+			return item{path: p} // only the path is printed
+		}
+		d := describe(p, f)
 		switch typ {
-		case "":
 		case "f":
 			if d.Type != "file" || d.isLink() {
-				return nil
+				return item{skip: true}
 			}
 		case "d":
 			if d.Type != "dir" || d.isLink() {
-				return nil
+				return item{skip: true}
 			}
 		case "l":
 			if !d.isLink() {
-				return nil
+				return item{skip: true}
 			}
 		}
-		if o.json {
-			buf = append(d.appendJSON(buf[:0]), '\n')
-			_, err := out.Write(buf)
+		if !o.json {
+			return item{path: p}
+		}
+		return item{line: append(d.appendJSON(make([]byte, 0, 256)), '\n')}
+	}
+	emit := func(it item) error {
+		switch {
+		case it.err != nil:
+			e.errorf("%v", it.err)
+			return nil
+		case it.skip:
+			return nil
+		case it.line != nil:
+			_, err := out.Write(it.line)
 			return err
 		}
-		_, err := fmt.Fprintln(out, d.Path)
-		return err
+		out.WriteString(it.path)
+		return out.WriteByte('\n')
 	}
-	if err := emitEntry(describe(start, root)); err != nil {
+	if err := emit(render(start, root)); err != nil {
 		return err
 	}
 	if !root.IsDir() {
 		return nil
-	}
-	type item struct {
-		d   entryJSON
-		err error
 	}
 	return volume.WalkTree(v, start, o.all,
 		func(p string, de volume.DirEntry, f *volume.File, err error) item {
 			if err != nil {
 				return item{err: err}
 			}
-			if !o.json && typ == "" {
-				return item{d: entryJSON{Path: p}} // only the path is printed
-			}
-			return item{d: describe(p, f)}
-		},
-		func(it item) error {
-			if it.err != nil {
-				e.errorf("%v", it.err)
-				return nil
-			}
-			return emitEntry(it.d)
-		})
+			return render(p, f)
+		}, emit)
 }
 
 func cleanStart(p string) string {
