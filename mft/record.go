@@ -61,8 +61,19 @@ func DecodeRecord(b []byte, n RecordNumber) (*Record, error) {
 // capacity of its Attrs: readers that scan many records recycle them. On
 // error r is left in an unspecified state.
 func DecodeRecordInto(r *Record, b []byte, n RecordNumber) error {
+	if err := DecodeRecordHeader(r, b, n); err != nil {
+		return err
+	}
+	return r.DecodeAttrs(n)
+}
+
+// DecodeRecordHeader decodes and validates only the header of the record
+// in b into r, leaving r.Attrs empty (with its capacity kept): readers that
+// need just the sequence number and flags of many records skip the
+// attributes. DecodeAttrs completes it.
+func DecodeRecordHeader(r *Record, b []byte, n RecordNumber) error {
 	attrs := r.Attrs[:0]
-	*r = Record{raw: b}
+	*r = Record{raw: b, Attrs: attrs}
 	if len(b) < recordHeaderLen {
 		return &CorruptError{Record: n, Field: "record size", Value: len(b)}
 	}
@@ -96,7 +107,16 @@ func DecodeRecordInto(r *Record, b []byte, n RecordNumber) error {
 	if off%8 != 0 || off < usaEnd || off >= int(r.BytesInUse) {
 		return &CorruptError{Record: n, Offset: 0x14, Field: "first attribute offset", Value: off}
 	}
+	return nil
+}
+
+// DecodeAttrs decodes the attributes of a record whose header
+// DecodeRecordHeader decoded.
+func (r *Record) DecodeAttrs(n RecordNumber) error {
+	b := r.raw
+	off := int(r.AttrOffset)
 	end := int(r.BytesInUse)
+	attrs := r.Attrs[:0]
 	if k := countAttrs(b[off:end]); cap(attrs) < k {
 		attrs = make([]Attr, 0, k)
 	}
