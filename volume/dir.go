@@ -52,6 +52,9 @@ const preloadMax = 8 << 20
 // indexTree is IndexTree; with whole set, a listing that will visit every
 // block reads a small allocation with one read.
 func (f *File) indexTree(name []uint16, whole bool) (*index.Tree, error) {
+	if err := f.ensure(); err != nil {
+		return nil, err
+	}
 	v := f.v
 	ra := f.Attr(mft.AttrIndexRoot, name)
 	if ra == nil || ra.NonResident {
@@ -371,7 +374,7 @@ func (v *Volume) Walk(path string, all bool, fn WalkFunc) error {
 	}
 	return walkTree(v, path, all,
 		func(p string, e DirEntry, f *File, err error) visit { return visit{p, e, f, err} },
-		func(x visit) error { return fn(x.p, x.e, x.f, x.err) }, false)
+		func(x visit) error { return fn(x.p, x.e, x.f, x.err) }, walkMode{})
 }
 
 // WalkTree is Walk for large trees. It splits the work on each entry in two:
@@ -383,12 +386,24 @@ func (v *Volume) Walk(path string, all bool, fn WalkFunc) error {
 // kept until their children are walked. emit may return fs.SkipDir or
 // fs.SkipAll.
 func WalkTree[T any](v *Volume, path string, all bool, load func(path string, e DirEntry, f *File, err error) T, emit func(T) error) error {
-	return walkTree(v, path, all, load, emit, true)
+	return walkTree(v, path, all, load, emit, walkMode{recycle: true})
 }
 
-// walkTree is WalkTree; recycle says that load keeps nothing of the File,
-// so that its buffers can serve the next record.
-func walkTree[T any](v *Volume, path string, all bool, load func(path string, e DirEntry, f *File, err error) T, emit func(T) error, recycle bool) error {
+// WalkTreeLazy is WalkTree for callers that mostly need names: the files
+// passed to load have only their record header decoded (number, sequence,
+// flags, link count). Their attributes are decoded on first use by any
+// accessor, which then also reports an attribute that does not decode;
+// a listing that never asks does not notice one.
+func WalkTreeLazy[T any](v *Volume, path string, all bool, load func(path string, e DirEntry, f *File, err error) T, emit func(T) error) error {
+	return walkTree(v, path, all, load, emit, walkMode{recycle: true, lazy: true})
+}
+
+// walkMode tunes walkTree: recycle says that load keeps nothing of the
+// File, so that its buffers can serve the next record; lazy loads files
+// header-only.
+type walkMode struct{ recycle, lazy bool }
+
+func walkTree[T any](v *Volume, path string, all bool, load func(path string, e DirEntry, f *File, err error) T, emit func(T) error, mode walkMode) error {
 	start, err := v.Lookup(path)
 	if err != nil {
 		return err
@@ -396,7 +411,7 @@ func walkTree[T any](v *Volume, path string, all bool, load func(path string, e 
 	if !start.IsDir() {
 		return &fs.PathError{Op: "walk", Path: path, Err: ErrNotDir}
 	}
-	w := &treeWalk[T]{v: v, all: all, load: load, emit: emit, recycle: recycle, seen: map[mft.RecordNumber]bool{start.num: true}}
+	w := &treeWalk[T]{v: v, all: all, load: load, emit: emit, recycle: mode.recycle, lazy: mode.lazy, seen: map[mft.RecordNumber]bool{start.num: true}}
 	err = w.run(w.prepare(cleanPath(path), start))
 	if errors.Is(err, fs.SkipAll) {
 		return nil
@@ -408,6 +423,7 @@ type treeWalk[T any] struct {
 	v       *Volume
 	all     bool
 	recycle bool
+	lazy    bool
 	load    func(string, DirEntry, *File, error) T
 	emit    func(T) error
 	seen    map[mft.RecordNumber]bool
@@ -455,7 +471,7 @@ func (w *treeWalk[T]) prepare(dirPath string, dir *File) *prepared[T] {
 		for k, i := range part {
 			nums[k] = entries[i].Ref.Record()
 		}
-		w.v.loadFiles(nums, func(k int, f *File, ferr error) {
+		w.v.loadFiles(nums, w.lazy, func(k int, f *File, ferr error) {
 			i := part[k]
 			e := entries[i]
 			p := JoinPath(dirPath, e.Name)

@@ -18,6 +18,35 @@ type File struct {
 	Rec   *mft.Record // base record
 	attrs []*mft.Attr // every attribute, base and extension records
 	buf   []byte      // the record buffer of a pooled File (see release)
+
+	// lazy: only the record header is decoded yet; ensure decodes the
+	// attributes on first use and keeps any error in lazyErr.
+	lazy    bool
+	lazyErr error
+}
+
+// ensure decodes the attributes of a file loaded header-only.
+func (f *File) ensure() error {
+	if !f.lazy {
+		return f.lazyErr
+	}
+	f.lazy = false
+	if err := f.Rec.DecodeAttrs(f.num); err != nil {
+		f.lazyErr = &RecordError{Record: f.num, Err: err}
+		f.attrs = f.attrs[:0]
+		return f.lazyErr
+	}
+	if _, err := f.v.completeFile(f); err != nil {
+		f.lazyErr = err
+		f.attrs = nil
+	}
+	return f.lazyErr
+}
+
+// all returns the attributes, decoding them first if needed.
+func (f *File) all() []*mft.Attr {
+	f.ensure()
+	return f.attrs
 }
 
 // File reads record n and, when it has an attribute list, its extension
@@ -137,13 +166,13 @@ func (f *File) IsDir() bool { return f.Rec.IsDir() }
 func (f *File) LinkCount() int { return int(f.Rec.LinkCount) }
 
 // Attrs returns every attribute of the file.
-func (f *File) Attrs() []*mft.Attr { return f.attrs }
+func (f *File) Attrs() []*mft.Attr { return f.all() }
 
 // Attr returns the first attribute of type t and the given name (nil for
 // unnamed). For a non-resident attribute split into extents it returns the
 // first extent; use AttrStream to read the value.
 func (f *File) Attr(t mft.AttrType, name []uint16) *mft.Attr {
-	for _, a := range f.attrs {
+	for _, a := range f.all() {
 		if a.Type == t && equalName(a.Name, name) {
 			return a
 		}
@@ -154,6 +183,9 @@ func (f *File) Attr(t mft.AttrType, name []uint16) *mft.Attr {
 // AttrStream returns a reader over the value of attribute t with the given
 // name, merging the extents of a non-resident attribute.
 func (f *File) AttrStream(t mft.AttrType, name []uint16) (*Stream, error) {
+	if err := f.ensure(); err != nil {
+		return nil, err
+	}
 	var exts []*mft.Attr
 	for _, a := range f.attrs {
 		if a.Type == t && equalName(a.Name, name) {
@@ -209,7 +241,7 @@ type StreamInfo struct {
 // Streams lists the $DATA streams, the unnamed one first.
 func (f *File) Streams() []StreamInfo {
 	var out []StreamInfo
-	for _, a := range f.attrs {
+	for _, a := range f.all() {
 		if a.Type != mft.AttrData || (a.NonResident && a.StartVCN != 0) {
 			continue
 		}
@@ -234,6 +266,9 @@ func (f *File) Streams() []StreamInfo {
 // Names decodes every $FILE_NAME of the file, in record order. A file has
 // one per hard link, plus a separate DOS name where one exists.
 func (f *File) Names() ([]mft.FileName, error) {
+	if err := f.ensure(); err != nil {
+		return nil, err
+	}
 	var out []mft.FileName
 	for _, a := range f.attrs {
 		if a.Type != mft.AttrFileName {
@@ -253,6 +288,9 @@ func (f *File) Names() ([]mft.FileName, error) {
 
 // StandardInfo decodes $STANDARD_INFORMATION.
 func (f *File) StandardInfo() (mft.StandardInfo, error) {
+	if err := f.ensure(); err != nil {
+		return mft.StandardInfo{}, err
+	}
 	a := f.Attr(mft.AttrStandardInformation, nil)
 	if a == nil || a.NonResident {
 		return mft.StandardInfo{}, &RecordError{Record: f.num, Err: errors.New("no resident $STANDARD_INFORMATION")}
@@ -267,6 +305,9 @@ func (f *File) StandardInfo() (mft.StandardInfo, error) {
 // Reparse decodes the $REPARSE_POINT attribute; nil without error when the
 // file has none.
 func (f *File) Reparse() (*reparse.Point, error) {
+	if err := f.ensure(); err != nil {
+		return nil, err
+	}
 	a := f.Attr(mft.AttrReparsePoint, nil)
 	if a == nil {
 		return nil, nil
@@ -322,7 +363,7 @@ const maxBatch = 256
 // allowed), reading neighbouring records with one read (through the page
 // cache, which turns the pages it lacks into one device read), and calls fn
 // for each in order.
-func (v *Volume) loadFiles(nums []mft.RecordNumber, fn func(i int, f *File, err error)) {
+func (v *Volume) loadFiles(nums []mft.RecordNumber, headerOnly bool, fn func(i int, f *File, err error)) {
 	rs := int64(v.recordSize)
 	var buf []byte
 	for i := 0; i < len(nums); {
@@ -358,8 +399,12 @@ func (v *Volume) loadFiles(nums []mft.RecordNumber, fn func(i int, f *File, err 
 			f := v.pooledFile()
 			f.num = n
 			copy(f.buf, buf[int64(n-first)*rs:])
-			err := v.decodeRecordInto(f.Rec, n, f.buf)
-			if err == nil {
+			err := v.decodeRecordMode(f.Rec, n, f.buf, headerOnly)
+			switch {
+			case err == nil && headerOnly:
+				f.lazy, f.lazyErr, f.attrs = true, nil, f.attrs[:0]
+			case err == nil:
+				f.lazy, f.lazyErr = false, nil
 				f, err = v.completeFile(f)
 			}
 			if err != nil {

@@ -413,6 +413,12 @@ func (v *Volume) decodeRecord(n mft.RecordNumber, raw []byte) (*mft.Record, erro
 
 // decodeRecordInto is decodeRecord into a recycled Record.
 func (v *Volume) decodeRecordInto(rec *mft.Record, n mft.RecordNumber, raw []byte) error {
+	return v.decodeRecordMode(rec, n, raw, false)
+}
+
+// decodeRecordMode is decodeRecordInto; headerOnly leaves the attributes
+// for mft.Record.DecodeAttrs.
+func (v *Volume) decodeRecordMode(rec *mft.Record, n mft.RecordNumber, raw []byte, headerOnly bool) error {
 	if isZero(raw[:4]) {
 		return &RecordError{Record: n, Err: ErrUnusedRecord}
 	}
@@ -429,7 +435,11 @@ func (v *Volume) decodeRecordInto(rec *mft.Record, n mft.RecordNumber, raw []byt
 		}
 		return &RecordError{Record: n, Err: err}
 	}
-	if err := mft.DecodeRecordInto(rec, raw, n); err != nil {
+	decode := mft.DecodeRecordInto
+	if headerOnly {
+		decode = mft.DecodeRecordHeader
+	}
+	if err := decode(rec, raw, n); err != nil {
 		return &RecordError{Record: n, Err: err}
 	}
 	if rec.HasNumber && rec.Number != n&0xFFFFFFFF && rec.InUse() {

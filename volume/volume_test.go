@@ -336,3 +336,41 @@ func (c *countingDevice) ReadAt(p []byte, off int64) (int, error) {
 	}
 	return c.Device.ReadAt(p, off)
 }
+
+// TestWalkTreeLazy: a header-only walk lists the same paths as Walk, and
+// the files it hands out still decode their attributes on demand.
+func TestWalkTreeLazy(t *testing.T) {
+	v, err := openMem(t, sampleImage(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want, got []string
+	if err := v.Walk("/", true, func(p string, e volume.DirEntry, f *volume.File, err error) error {
+		want = append(want, p)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	sizes := map[string]int64{}
+	err = volume.WalkTreeLazy(v, "/", true,
+		func(p string, e volume.DirEntry, f *volume.File, err error) string {
+			if err != nil {
+				t.Errorf("%s: %v", p, err)
+				return p
+			}
+			if p == "/readme.txt" {
+				sizes[p] = f.Size() // decodes the attributes now
+			}
+			return p
+		},
+		func(p string) error { got = append(got, p); return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("lazy walk (-Walk +lazy):\n%s", diff)
+	}
+	if sizes["/readme.txt"] != 29 {
+		t.Errorf("size of /readme.txt through a lazy file = %d, want 29", sizes["/readme.txt"])
+	}
+}

@@ -99,7 +99,11 @@ func runFind(e *env, o *opts, args []string, typ string) error {
 	if !root.IsDir() {
 		return nil
 	}
-	return volume.WalkTree(v, start, o.all,
+	walk := volume.WalkTree[item]
+	if !o.json && typ == "" {
+		walk = volume.WalkTreeLazy[item] // only paths: records' headers suffice
+	}
+	return walk(v, start, o.all,
 		func(p string, de volume.DirEntry, f *volume.File, err error) item {
 			if err != nil {
 				return item{err: err}
