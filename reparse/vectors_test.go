@@ -9,7 +9,7 @@ import (
 )
 
 // Buffers made by tools we did not write. The junction and symlink
-// buffers come from /work/shared/tools/reparse-hex.py, which lays them out
+// buffers come from ../shared/tools/reparse-hex.py (beside the repository), which lays them out
 // as Windows does:
 //
 //	reparse-hex.py junction '\??\C:\target' 'C:\target'

@@ -18,6 +18,7 @@ import (
 	"unicode/utf16"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/ntfsedit/ntfsedit/internal/oracle"
 )
 
 // requireTool skips the test when name is not installed, or fails it when
@@ -429,27 +430,15 @@ func TestReadPartitionsIOError(t *testing.T) {
 	}
 }
 
-// readGzip returns the gunzipped contents of a file under
-// /work/shared/images or ../../shared/images, skipping (or failing under
+// readSharedImage returns the gunzipped contents of a file in
+// ../shared/images (beside the repository), skipping (or failing under
 // CI=true) when it is missing.
 func readSharedImage(t *testing.T, name string) []byte {
 	t.Helper()
-	var path string
-	for _, dir := range []string{"../../shared/images", "/work/shared/images"} {
-		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
-			path = filepath.Join(dir, name)
-			break
-		}
-	}
-	if path == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("shared image %s not found", name)
-		}
-		t.Skipf("shared image %s not found; skipping", name)
-	}
-	f, err := os.Open(path)
+	p := filepath.Join(oracle.SharedDir(t), "images", name)
+	f, err := os.Open(p)
 	if err != nil {
-		t.Fatal(err)
+		oracle.Unavailable(t, "shared image %s: %v", name, err)
 	}
 	defer f.Close()
 	zr, err := gzip.NewReader(f)
@@ -458,7 +447,7 @@ func readSharedImage(t *testing.T, name string) []byte {
 	}
 	b, err := io.ReadAll(zr)
 	if err != nil {
-		t.Fatalf("gunzip %s: %v", path, err)
+		t.Fatalf("gunzip %s: %v", p, err)
 	}
 	return b
 }
