@@ -50,6 +50,15 @@ type Volume struct {
 	mftOnly     []byte    // the whole bare $MFT file, when opened with OpenMFTFile
 	filePool    sync.Pool // *File, recycled by tree walks
 	children    map[mft.RecordNumber][]DirEntry
+
+	// Writable volumes (OpenWritable) read through ov, which holds the
+	// staged writes of the open transaction.
+	ov      *overlay
+	journal JournalStore
+	wopts   WriteOptions
+	replay  *ReplayInfo
+	broken  error // set when a commit failed after its journal was written
+	inTx    bool
 }
 
 // Info describes an open volume.

@@ -1,0 +1,228 @@
+package volume
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// Redo journal layout (a side file, never inside the volume):
+//
+//	0x00 magic "NTFSEDIT-JOURNAL" | 0x10 version u32 (1) | 0x14 extent count u32
+//	0x18 volume serial u64 | 0x20 volume offset in the image i64 | 0x28 volume size i64
+//	then per extent: device offset i64 | length u32 | CRC-32C of the data u32 | data
+//	then the commit trailer: "NTFSEDIT-COMMIT!" | SHA-256 of every byte before it
+//
+// A journal without a valid trailer was cut short before the volume was
+// touched; it is discarded. A complete one is applied again on open:
+// writing the same bytes twice is harmless, so replay is idempotent.
+const (
+	journalMagic     = "NTFSEDIT-JOURNAL"
+	journalTrailer   = "NTFSEDIT-COMMIT!"
+	journalHeaderLen = 0x30
+	journalVersion   = 1
+)
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// journalHeader identifies the volume a journal belongs to.
+type journalHeader struct {
+	Serial uint64
+	Offset int64 // volume offset in the image
+	Size   int64 // volume (device window) size
+}
+
+// errJournalIncomplete marks a journal cut short before its trailer.
+var errJournalIncomplete = errors.New("journal incomplete (cut short before commit)")
+
+func encodeJournal(h journalHeader, exts []stagedExtent) []byte {
+	n := journalHeaderLen + len(journalTrailer) + sha256.Size
+	for _, e := range exts {
+		n += 16 + len(e.Data)
+	}
+	b := make([]byte, journalHeaderLen, n)
+	copy(b, journalMagic)
+	le := binary.LittleEndian
+	le.PutUint32(b[0x10:], journalVersion)
+	le.PutUint32(b[0x14:], uint32(len(exts)))
+	le.PutUint64(b[0x18:], h.Serial)
+	le.PutUint64(b[0x20:], uint64(h.Offset))
+	le.PutUint64(b[0x28:], uint64(h.Size))
+	for _, e := range exts {
+		b = le.AppendUint64(b, uint64(e.Off))
+		b = le.AppendUint32(b, uint32(len(e.Data)))
+		b = le.AppendUint32(b, crc32.Checksum(e.Data, castagnoli))
+		b = append(b, e.Data...)
+	}
+	sum := sha256.Sum256(b)
+	b = append(b, journalTrailer...)
+	return append(b, sum[:]...)
+}
+
+// decodeJournal checks and decodes a journal file's bytes.
+func decodeJournal(b []byte) (journalHeader, []stagedExtent, error) {
+	var h journalHeader
+	if len(b) < journalHeaderLen || string(b[:16]) != journalMagic {
+		if len(b) < journalHeaderLen && bytes.HasPrefix([]byte(journalMagic), b[:min(len(b), 16)]) {
+			return h, nil, errJournalIncomplete
+		}
+		return h, nil, errors.New("not an ntfsedit journal (bad magic)")
+	}
+	le := binary.LittleEndian
+	if v := le.Uint32(b[0x10:]); v != journalVersion {
+		return h, nil, fmt.Errorf("journal version %d not supported", v)
+	}
+	count := le.Uint32(b[0x14:])
+	h.Serial = le.Uint64(b[0x18:])
+	h.Offset = int64(le.Uint64(b[0x20:]))
+	h.Size = int64(le.Uint64(b[0x28:]))
+	tail := len(journalTrailer) + sha256.Size
+	if len(b) < journalHeaderLen+tail || string(b[len(b)-tail:len(b)-sha256.Size]) != journalTrailer {
+		return h, nil, errJournalIncomplete
+	}
+	body := b[:len(b)-tail]
+	if sum := sha256.Sum256(body); !bytes.Equal(sum[:], b[len(b)-sha256.Size:]) {
+		return h, nil, errors.New("journal checksum mismatch (damaged after it was written)")
+	}
+	var exts []stagedExtent
+	off := journalHeaderLen
+	for i := range count {
+		if off+16 > len(body) {
+			return h, nil, fmt.Errorf("journal extent %d: header at byte %d past the end", i, off)
+		}
+		dev := int64(le.Uint64(body[off:]))
+		n := int(le.Uint32(body[off+8:]))
+		crc := le.Uint32(body[off+12:])
+		off += 16
+		if n > len(body)-off || dev < 0 || dev > h.Size || int64(n) > h.Size-dev {
+			return h, nil, fmt.Errorf("journal extent %d: %d bytes at device offset %#x out of range", i, n, dev)
+		}
+		data := body[off : off+n]
+		if crc32.Checksum(data, castagnoli) != crc {
+			return h, nil, fmt.Errorf("journal extent %d at device offset %#x: CRC mismatch", i, dev)
+		}
+		exts = append(exts, stagedExtent{Off: dev, Data: data})
+		off += n
+	}
+	if off != len(body) {
+		return h, nil, fmt.Errorf("journal: %d stray bytes after the last extent", len(body)-off)
+	}
+	return h, exts, nil
+}
+
+// JournalStore keeps the redo journal of a writable volume. Write must be
+// durable when it returns (written and synced); Read returns an error
+// matching fs.ErrNotExist when there is no journal.
+type JournalStore interface {
+	Write(b []byte) error
+	Read() ([]byte, error)
+	Remove() error
+	String() string
+}
+
+// FileJournal is a JournalStore in a file: by default the image path with
+// ".ntfsedit-journal" appended.
+type FileJournal string
+
+// DefaultJournal returns the journal path for an image or device path
+// (without any @N partition suffix).
+func DefaultJournal(image string) string { return image + ".ntfsedit-journal" }
+
+func (j FileJournal) String() string { return string(j) }
+
+func (j FileJournal) Write(b []byte) error {
+	f, err := os.OpenFile(string(j), os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return fmt.Errorf("volume: journal: %w", err)
+	}
+	if _, err := f.Write(b); err != nil {
+		f.Close()
+		return fmt.Errorf("volume: journal: %w", err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return fmt.Errorf("volume: journal: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("volume: journal: %w", err)
+	}
+	return syncDir(filepath.Dir(string(j)))
+}
+
+func (j FileJournal) Read() ([]byte, error) { return os.ReadFile(string(j)) }
+
+func (j FileJournal) Remove() error {
+	if err := os.Remove(string(j)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("volume: remove journal: %w", err)
+	}
+	return syncDir(filepath.Dir(string(j)))
+}
+
+// syncDir makes a file's creation or removal durable (best effort where
+// directories cannot be synced).
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return nil
+	}
+	defer d.Close()
+	d.Sync()
+	return nil
+}
+
+// ReplayInfo says what opening a volume did with a leftover journal.
+type ReplayInfo struct {
+	Journal   string `json:"journal"`
+	Replayed  bool   `json:"replayed"`  // a complete journal was applied
+	Discarded bool   `json:"discarded"` // an incomplete journal was dropped (the volume was never touched)
+	Extents   int    `json:"extents"`
+	Bytes     int64  `json:"bytes"`
+}
+
+// replayJournal applies a leftover journal to dev (the volume window) and
+// removes it. serial is the volume's serial number from its boot sector.
+func replayJournal(dev Device, j JournalStore, serial uint64, volOffset int64) (*ReplayInfo, error) {
+	b, err := j.Read()
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("volume: read journal %s: %w", j, err)
+	}
+	info := &ReplayInfo{Journal: j.String()}
+	h, exts, err := decodeJournal(b)
+	if errors.Is(err, errJournalIncomplete) {
+		if err := j.Remove(); err != nil {
+			return nil, err
+		}
+		info.Discarded = true
+		return info, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("volume: journal %s: %w; the volume may be half written: keep the journal and report it", j, err)
+	}
+	if h.Serial != serial || h.Offset != volOffset || h.Size != dev.Size() {
+		return nil, fmt.Errorf("volume: journal %s belongs to another volume (serial %016x at offset %d, %d bytes; this one is %016x at %d, %d bytes)",
+			j, h.Serial, h.Offset, h.Size, serial, volOffset, dev.Size())
+	}
+	for _, e := range exts {
+		if _, err := dev.WriteAt(e.Data, e.Off); err != nil {
+			return nil, fmt.Errorf("volume: replay journal %s: %w", j, err)
+		}
+		info.Bytes += int64(len(e.Data))
+	}
+	if err := dev.Sync(); err != nil {
+		return nil, fmt.Errorf("volume: replay journal %s: %w", j, err)
+	}
+	if err := j.Remove(); err != nil {
+		return nil, err
+	}
+	info.Replayed, info.Extents = true, len(exts)
+	return info, nil
+}

@@ -1,0 +1,309 @@
+package volume
+
+import (
+	"encoding/binary"
+	"fmt"
+
+	"github.com/ntfsedit/ntfsedit/index"
+	"github.com/ntfsedit/ntfsedit/mft"
+)
+
+// txIndex is one index of a file (a directory's $I30, $Reparse's $R)
+// opened for editing: an index.Editor whose blocks map to the file's
+// $INDEX_ALLOCATION and whose block allocation follows its $BITMAP.
+//
+// Not an on-disk structure.
+type txIndex struct {
+	tx    *Tx
+	fe    *fileEdit
+	name  []uint16
+	root  *index.Root
+	bsize int64
+	unit  int64 // bytes per sub-node VCN
+	alloc *Stream
+	ed    *index.Editor
+}
+
+var nameI30 = mft.NameUnits("$I30")
+
+// openIndex opens the index name of fe with the key order cmp.
+func (tx *Tx) openIndex(fe *fileEdit, name []uint16, cmp func(a, b []byte) int) (*txIndex, error) {
+	ra, ok := fe.find(mft.AttrIndexRoot, name)
+	if !ok || ra.attr().NonResident {
+		return nil, fmt.Errorf("volume: record %d has no resident $INDEX_ROOT %s", fe.num(), mft.NameString(name))
+	}
+	root, err := index.DecodeRoot(ra.attr().Value)
+	if err != nil {
+		return nil, &RecordError{Record: fe.num(), Err: err}
+	}
+	x := &txIndex{tx: tx, fe: fe, name: name, root: root, bsize: int64(root.BlockSize)}
+	x.unit = int64(tx.v.clusterSize)
+	if x.bsize < x.unit {
+		x.unit = 512
+	}
+	if err := x.loadAlloc(); err != nil {
+		return nil, err
+	}
+	x.ed = &index.Editor{
+		Root:      root,
+		BlockSize: int(x.bsize),
+		Compare:   cmp,
+		Load:      x.load,
+		Store:     x.store,
+		Alloc:     x.allocBlock,
+		Free:      x.freeBlock,
+	}
+	x.ed.RootMax = x.rootMax()
+	return x, nil
+}
+
+// rootMax is the largest $INDEX_ROOT value that leaves room in the base
+// record for the other attributes and for $INDEX_ALLOCATION and $BITMAP.
+func (x *txIndex) rootMax() int {
+	base := x.fe.recs[0].rec
+	ra, _ := x.fe.find(mft.AttrIndexRoot, x.name)
+	others := attrsLen(base) - int(ra.attr().Length)
+	hdr := (0x18 + 2*len(x.name) + 7) &^ 7
+	reserve := 0x20 // runlist growth
+	if _, ok := x.fe.find(mft.AttrIndexAllocation, x.name); !ok {
+		reserve += 0x48 + 2*len(x.name) + 0x20 + 0x28 + 8 // new $INDEX_ALLOCATION and $BITMAP
+	}
+	m := x.fe.recordSpace() - others - hdr - reserve
+	// A root always holds at least its headers and an end entry with a
+	// sub-node pointer.
+	return max(m, 0x10+0x10+0x18)
+}
+
+func (x *txIndex) loadAlloc() error {
+	var exts []*mft.Attr
+	for _, r := range x.fe.all(mft.AttrIndexAllocation) {
+		if a := r.attr(); equalName(a.Name, x.name) {
+			exts = append(exts, a)
+		}
+	}
+	if len(exts) == 0 {
+		x.alloc = nil
+		return nil
+	}
+	s, err := x.tx.v.newStream(fmt.Sprintf("record %d $INDEX_ALLOCATION %s", x.fe.num(), mft.NameString(x.name)), exts)
+	if err != nil {
+		return err
+	}
+	x.alloc = s
+	return nil
+}
+
+func (x *txIndex) load(vcn mft.VCN) (*index.Block, error) {
+	off := int64(vcn) * x.unit
+	if x.alloc == nil || off < 0 || off+x.bsize > x.alloc.Size() {
+		return nil, &index.CorruptError{VCN: vcn, Field: "sub-node VCN (beyond $INDEX_ALLOCATION)", Value: off}
+	}
+	raw := make([]byte, x.bsize)
+	if err := x.alloc.readFull(raw, off); err != nil {
+		return nil, fmt.Errorf("volume: record %d: read INDX block at VCN %d: %w", x.fe.num(), vcn, err)
+	}
+	blk, err := index.ParseBlockInPlace(raw, vcn)
+	if err != nil {
+		return nil, &RecordError{Record: x.fe.num(), Err: err}
+	}
+	return blk, nil
+}
+
+func (x *txIndex) store(blk *index.Block) error {
+	b, err := blk.AppendBinary(make([]byte, 0, x.bsize), int(x.bsize))
+	if err != nil {
+		return &RecordError{Record: x.fe.num(), Err: err}
+	}
+	if _, err := mft.NextUSN(b); err != nil {
+		return err
+	}
+	if err := mft.ProtectFixups(b); err != nil {
+		return err
+	}
+	if err := x.tx.writeStream(x.alloc, int64(blk.VCN)*x.unit, b); err != nil {
+		return fmt.Errorf("volume: record %d: write INDX block at VCN %d: %w", x.fe.num(), blk.VCN, err)
+	}
+	k := PlanBlock{Record: x.fe.num(), Index: mft.NameString(x.name), VCN: blk.VCN}
+	if _, ok := x.tx.blkAct[k]; !ok {
+		x.tx.blkAct[k] = "update"
+	}
+	return nil
+}
+
+// bitmapAttr returns the index's $BITMAP, creating it (8 zero bytes, with
+// an empty $INDEX_ALLOCATION) when the index has none.
+func (x *txIndex) bitmapAttr() (attrRef, error) {
+	if r, ok := x.fe.find(mft.AttrBitmap, x.name); ok {
+		if r.attr().NonResident {
+			return r, fmt.Errorf("volume: record %d: non-resident index $BITMAP: not supported for writing", x.fe.num())
+		}
+		return r, nil
+	}
+	if err := x.fe.add(mft.Attr{Type: mft.AttrIndexAllocation, Name: x.name, NonResident: true, LastVCN: -1}); err != nil {
+		return attrRef{}, err
+	}
+	if err := x.fe.add(mft.Attr{Type: mft.AttrBitmap, Name: x.name, Value: make([]byte, 8)}); err != nil {
+		return attrRef{}, err
+	}
+	r, _ := x.fe.find(mft.AttrBitmap, x.name)
+	return r, nil
+}
+
+func (x *txIndex) allocBlock() (mft.VCN, error) {
+	br, err := x.bitmapAttr()
+	if err != nil {
+		return 0, err
+	}
+	bits := br.attr().Value
+	size := int64(0)
+	if x.alloc != nil {
+		size = x.alloc.Size()
+	}
+	bit := int64(0)
+	for ; bit < int64(len(bits))*8; bit++ {
+		if bits[bit/8]&(1<<(bit%8)) == 0 {
+			break
+		}
+	}
+	if (bit+1)*x.bsize > size {
+		if err := x.growAlloc((bit + 1) * x.bsize); err != nil {
+			return 0, err
+		}
+		br, _ = x.fe.find(mft.AttrBitmap, x.name)
+	}
+	a := br.attr()
+	if bit/8 >= int64(len(a.Value)) {
+		nv := make([]byte, (bit/8+8)&^7)
+		copy(nv, a.Value)
+		a.Value = nv
+		if err := a.Layout(); err != nil {
+			return 0, err
+		}
+	}
+	a.Value[bit/8] |= 1 << (bit % 8)
+	x.fe.changed(br)
+	vcn := mft.VCN(bit * x.bsize / x.unit)
+	x.tx.blkAct[PlanBlock{Record: x.fe.num(), Index: mft.NameString(x.name), VCN: vcn}] = "create"
+	return vcn, nil
+}
+
+// growAlloc extends $INDEX_ALLOCATION to at least size bytes.
+func (x *txIndex) growAlloc(size int64) error {
+	tx := x.tx
+	cs := int64(tx.v.clusterSize)
+	var first, last *mft.Attr
+	var lastRef attrRef
+	for _, r := range x.fe.all(mft.AttrIndexAllocation) {
+		a := r.attr()
+		if !equalName(a.Name, x.name) {
+			continue
+		}
+		if a.StartVCN == 0 {
+			first = a
+		}
+		if last == nil || a.StartVCN > last.StartVCN {
+			last, lastRef = a, r
+		}
+		x.fe.changed(r)
+	}
+	if first == nil {
+		return fmt.Errorf("volume: record %d: $INDEX_ALLOCATION %s has no first extent", x.fe.num(), mft.NameString(x.name))
+	}
+	have := first.AllocatedSize
+	need := (size - have + cs - 1) / cs
+	near := mft.LCN(-1)
+	if k := len(last.Runs); k > 0 && !last.Runs[k-1].Sparse {
+		near = last.Runs[k-1].Start + mft.LCN(last.Runs[k-1].Length)
+	}
+	runs, err := tx.allocClusters(need, near)
+	if err != nil {
+		return err
+	}
+	// New blocks are written whole by Store before anything points to
+	// them, so their clusters need no zeroing.
+	last.SetRuns(appendRuns(last.Runs, runs))
+	last.LastVCN += mft.VCN(need)
+	first.AllocatedSize += need * cs
+	first.DataSize, first.InitializedSize = first.AllocatedSize, first.AllocatedSize
+	if err := last.Layout(); err != nil {
+		return err
+	}
+	if first != last {
+		if err := first.Layout(); err != nil {
+			return err
+		}
+	}
+	x.fe.changed(lastRef)
+	return x.loadAlloc()
+}
+
+func (x *txIndex) freeBlock(vcn mft.VCN) error {
+	br, ok := x.fe.find(mft.AttrBitmap, x.name)
+	if !ok {
+		return fmt.Errorf("volume: record %d: free INDX block %d: no $BITMAP", x.fe.num(), vcn)
+	}
+	bit := int64(vcn) * x.unit / x.bsize
+	a := br.attr()
+	if bit/8 >= int64(len(a.Value)) {
+		return fmt.Errorf("volume: record %d: free INDX block %d: beyond $BITMAP", x.fe.num(), vcn)
+	}
+	a.Value[bit/8] &^= 1 << (bit % 8)
+	x.fe.changed(br)
+	x.tx.blkAct[PlanBlock{Record: x.fe.num(), Index: mft.NameString(x.name), VCN: vcn}] = "free"
+	return nil
+}
+
+// close writes the root back into the record (the caller saves fe).
+func (x *txIndex) close() error {
+	val, err := x.root.AppendBinary(nil)
+	if err != nil {
+		return &RecordError{Record: x.fe.num(), Err: err}
+	}
+	ra, _ := x.fe.find(mft.AttrIndexRoot, x.name)
+	a := ra.attr()
+	if string(a.Value) != string(val) {
+		a.Value = val
+		if err := a.Layout(); err != nil {
+			return err
+		}
+		x.fe.changed(ra)
+	}
+	return nil
+}
+
+// fileNameCompare orders $I30 keys ($FILE_NAME values) by name through
+// the volume's $UpCase.
+func (v *Volume) fileNameCompare(a, b []byte) int {
+	return v.upcase.CompareNames(keyName(a), keyName(b))
+}
+
+// keyName extracts the name of a $FILE_NAME key without decoding it all.
+func keyName(k []byte) []uint16 {
+	if len(k) < 0x42 {
+		return nil
+	}
+	n := int(k[0x40])
+	if 0x42+2*n > len(k) {
+		n = (len(k) - 0x42) / 2
+	}
+	out := make([]uint16, n)
+	for i := range out {
+		out[i] = binary.LittleEndian.Uint16(k[0x42+2*i:])
+	}
+	return out
+}
+
+// ulongsCompare is COLLATION_NTOFS_ULONGS: keys compared as sequences of
+// little-endian u32 ($Reparse's tag + file reference).
+func ulongsCompare(a, b []byte) int {
+	for i := 0; i+4 <= len(a) && i+4 <= len(b); i += 4 {
+		x, y := binary.LittleEndian.Uint32(a[i:]), binary.LittleEndian.Uint32(b[i:])
+		if x != y {
+			if x < y {
+				return -1
+			}
+			return 1
+		}
+	}
+	return len(a) - len(b)
+}

@@ -1,0 +1,729 @@
+package volume
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"strings"
+	"unicode/utf16"
+
+	"github.com/ntfsedit/ntfsedit/index"
+	"github.com/ntfsedit/ntfsedit/mft"
+	"github.com/ntfsedit/ntfsedit/reparse"
+)
+
+// MaxLinks is NTFS's limit of names per file.
+const MaxLinks = 1024
+
+// SymlinkOptions qualify Tx.Symlink.
+type SymlinkOptions struct {
+	// Dir makes a directory symbolic link (mklink /D); otherwise a file
+	// symbolic link.
+	Dir bool
+}
+
+// pathErr wraps err with the operation and volume path.
+func pathErr(op, path string, err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return err
+	}
+	return &fs.PathError{Op: op, Path: path, Err: err}
+}
+
+// validName checks a new name as Windows does for Win32 names.
+func validName(name string) error {
+	switch {
+	case name == "" || name == "." || name == "..":
+		return fmt.Errorf("%w: name %q", ErrInvalid, name)
+	case len(utf16.Encode([]rune(name))) > 255:
+		return fmt.Errorf("%w: name longer than 255 UTF-16 code units", ErrInvalid)
+	case strings.HasSuffix(name, " ") || strings.HasSuffix(name, "."):
+		return fmt.Errorf("%w: name %q ends in a space or dot (Windows cannot open it)", ErrInvalid, name)
+	}
+	for _, r := range name {
+		if r < 0x20 || strings.ContainsRune(`\/:*?"<>|`, r) || r == 0xFFFD {
+			return fmt.Errorf("%w: name %q holds %q, which Windows forbids", ErrInvalid, name, r)
+		}
+	}
+	return nil
+}
+
+// parentOf resolves the directory that holds path and returns it with the
+// last name.
+func (tx *Tx) parentOf(op, path string) (*File, string, error) {
+	parts := splitPath(path)
+	if len(parts) == 0 {
+		return nil, "", pathErr(op, path, fmt.Errorf("%w: the root has no parent", ErrInvalid))
+	}
+	name := parts[len(parts)-1]
+	dirPath := "/" + strings.Join(parts[:len(parts)-1], "/")
+	dir, err := tx.v.Lookup(dirPath)
+	if err != nil {
+		return nil, "", pathErr(op, path, err)
+	}
+	if !dir.IsDir() {
+		return nil, "", pathErr(op, path, fmt.Errorf("%w: %s", ErrNotDir, dirPath))
+	}
+	return dir, name, nil
+}
+
+// mustNotExist fails when dir already has name (ignoring case, as Win32
+// names are unique).
+func (tx *Tx) mustNotExist(op, path string, dir *File, name string) error {
+	_, err := tx.v.lookupIn(dir, name)
+	switch {
+	case err == nil:
+		return pathErr(op, path, ErrExist)
+	case errors.Is(err, fs.ErrNotExist):
+		return nil
+	}
+	return pathErr(op, path, err)
+}
+
+// fileInfo is what a $FILE_NAME carries of its file.
+type fileInfo struct {
+	si       mft.StandardInfo
+	alloc    int64
+	size     int64
+	dir      bool
+	tag      reparse.Tag // 0: no reparse point
+	hasTag   bool
+	siExists bool
+}
+
+func (fe *fileEdit) info() (fileInfo, error) {
+	var fi fileInfo
+	fi.dir = fe.base().IsDir()
+	if r, ok := fe.find(mft.AttrStandardInformation, nil); ok {
+		si, err := mft.DecodeStandardInfo(r.attr().Value)
+		if err != nil {
+			return fi, &RecordError{Record: fe.num(), Err: err}
+		}
+		fi.si, fi.siExists = si, true
+	}
+	if r, ok := fe.find(mft.AttrData, nil); ok && !fi.dir {
+		a := r.attr()
+		if a.NonResident {
+			fi.alloc, fi.size = a.AllocatedSize, a.DataSize
+			if a.HasCompressedSize {
+				fi.alloc = a.CompressedSize
+			}
+		} else {
+			fi.size = int64(len(a.Value))
+			fi.alloc = int64((len(a.Value) + 7) &^ 7)
+		}
+	}
+	if r, ok := fe.find(mft.AttrReparsePoint, nil); ok {
+		v := r.attr().Value
+		if len(v) >= 4 {
+			fi.tag = reparse.Tag(le32(v))
+			fi.hasTag = true
+		}
+	}
+	return fi, nil
+}
+
+// fileName builds the $FILE_NAME of a new name; index is true for the
+// copy that goes into the parent's index (it carries the reparse tag).
+func (fi fileInfo) fileName(parent mft.FileRef, name []uint16, ns mft.Namespace, idx bool) mft.FileName {
+	fn := mft.FileName{
+		Parent: parent, Created: fi.si.Created, Modified: fi.si.Modified,
+		MFTModified: fi.si.MFTModified, Accessed: fi.si.Accessed,
+		AllocatedSize: fi.alloc, DataSize: fi.size,
+		Attributes: fi.si.Attributes, Namespace: ns, Name: name,
+	}
+	if fi.dir {
+		fn.Attributes |= mft.FileDupDirectory
+	}
+	if fi.hasTag {
+		fn.Attributes |= mft.FileReparsePoint
+		if idx {
+			fn.EAReparse = uint32(fi.tag)
+		}
+	}
+	return fn
+}
+
+// addName gives fe a new name in dir: the $FILE_NAME attribute(s) (with
+// a DOS twin when the volume options ask for one) and the index entries.
+func (tx *Tx) addName(fe *fileEdit, dir *File, name string) error {
+	units := mft.NameUnits(name)
+	fi, err := fe.info()
+	if err != nil {
+		return err
+	}
+	type nm struct {
+		units []uint16
+		ns    mft.Namespace
+	}
+	names := []nm{{units, mft.NamespaceWin32}}
+	if tx.v.wopts.DOSNames {
+		if isDOSName(name) {
+			names[0].ns = mft.NamespaceWin32DOS
+		} else {
+			short, err := tx.dosName(dir, name)
+			if err != nil {
+				return err
+			}
+			names = append(names, nm{mft.NameUnits(short), mft.NamespaceDOS})
+		}
+	}
+	if n := len(fe.all(mft.AttrFileName)) + len(names); n > MaxLinks {
+		return fmt.Errorf("%w: record %d would have %d names; NTFS allows %d", ErrInvalid, fe.num(), n, MaxLinks)
+	}
+	parent := dir.Ref()
+	for _, n := range names {
+		fn := fi.fileName(parent, n.units, n.ns, false)
+		val, err := fn.AppendBinary(nil)
+		if err != nil {
+			return err
+		}
+		if err := fe.add(mft.Attr{Type: mft.AttrFileName, Value: val, ResidentFlags: mft.ResidentIndexed}); err != nil {
+			return err
+		}
+	}
+	if err := fe.save(); err != nil {
+		return err
+	}
+	for _, n := range names {
+		key, err := fi.fileName(parent, n.units, n.ns, true).AppendBinary(nil)
+		if err != nil {
+			return err
+		}
+		if err := tx.indexInsert(dir.Number(), fe.ref(), key); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// indexInsert adds an $I30 entry to directory dir and updates its times.
+func (tx *Tx) indexInsert(dir mft.RecordNumber, ref mft.FileRef, key []byte) error {
+	dfe, err := tx.editFile(dir)
+	if err != nil {
+		return err
+	}
+	x, err := tx.openIndex(dfe, nameI30, tx.v.fileNameCompare)
+	if err != nil {
+		return err
+	}
+	if err := x.ed.Insert(index.Entry{Ref: ref, Key: key}); err != nil {
+		if errors.Is(err, index.ErrExists) {
+			return fmt.Errorf("%w: %q in directory %d", ErrExist, mft.NameString(keyName(key)), dir)
+		}
+		return fmt.Errorf("volume: directory %d: insert %q: %w", dir, mft.NameString(keyName(key)), err)
+	}
+	if err := x.close(); err != nil {
+		return err
+	}
+	tx.touch(dfe, true)
+	return dfe.save()
+}
+
+// indexDelete removes the $I30 entry with key from directory dir.
+func (tx *Tx) indexDelete(dir mft.RecordNumber, key []byte) error {
+	dfe, err := tx.editFile(dir)
+	if err != nil {
+		return err
+	}
+	x, err := tx.openIndex(dfe, nameI30, tx.v.fileNameCompare)
+	if err != nil {
+		return err
+	}
+	if err := x.ed.Delete(key); err != nil {
+		return fmt.Errorf("volume: directory %d: remove %q: %w", dir, mft.NameString(keyName(key)), err)
+	}
+	if err := x.close(); err != nil {
+		return err
+	}
+	tx.touch(dfe, true)
+	return dfe.save()
+}
+
+// touch sets the change times in $STANDARD_INFORMATION (and the
+// modification time when modified).
+func (tx *Tx) touch(fe *fileEdit, modified bool) {
+	r, ok := fe.find(mft.AttrStandardInformation, nil)
+	if !ok {
+		return
+	}
+	si, err := mft.DecodeStandardInfo(r.attr().Value)
+	if err != nil {
+		return
+	}
+	si.MFTModified = tx.now
+	if modified {
+		si.Modified = tx.now
+	}
+	if val, err := si.AppendBinary(nil); err == nil {
+		r.attr().Value = val
+		fe.changed(r)
+	}
+}
+
+// setSIAttrs rewrites the file attributes in $STANDARD_INFORMATION.
+func setSIAttrs(fe *fileEdit, set, clear mft.FileAttributes) error {
+	r, ok := fe.find(mft.AttrStandardInformation, nil)
+	if !ok {
+		return fmt.Errorf("volume: record %d has no $STANDARD_INFORMATION", fe.num())
+	}
+	si, err := mft.DecodeStandardInfo(r.attr().Value)
+	if err != nil {
+		return &RecordError{Record: fe.num(), Err: err}
+	}
+	si.Attributes = si.Attributes&^clear | set
+	val, err := si.AppendBinary(nil)
+	if err != nil {
+		return err
+	}
+	r.attr().Value = val
+	fe.changed(r)
+	return nil
+}
+
+// Link adds the name newPath to the file at existing (a hard link).
+func (tx *Tx) Link(existing, newPath string) error {
+	f, err := tx.v.Lookup(existing)
+	if err != nil {
+		return pathErr("link", existing, err)
+	}
+	if f.IsDir() {
+		return pathErr("link", existing, fmt.Errorf("%w: hard links to directories are not allowed", ErrInvalid))
+	}
+	if f.Number() < mft.RecordFirstUser {
+		return pathErr("link", existing, fmt.Errorf("%w: system file", ErrInvalid))
+	}
+	dir, name, err := tx.parentOf("link", newPath)
+	if err != nil {
+		return err
+	}
+	if err := validName(name); err != nil {
+		return pathErr("link", newPath, err)
+	}
+	if err := tx.mustNotExist("link", newPath, dir, name); err != nil {
+		return err
+	}
+	fe, err := tx.editFile(f.Number())
+	if err != nil {
+		return pathErr("link", existing, err)
+	}
+	tx.touch(fe, false)
+	if err := tx.addName(fe, dir, name); err != nil {
+		return pathErr("link", newPath, err)
+	}
+	return nil
+}
+
+// Unlink removes the name at path; the file goes when its last name
+// does. Removing a Win32 name removes its DOS twin (and the reverse).
+// Directories are refused: use Rmdir.
+func (tx *Tx) Unlink(path string) error {
+	dir, name, err := tx.parentOf("unlink", path)
+	if err != nil {
+		return err
+	}
+	e, err := tx.v.lookupIn(dir, name)
+	if err != nil {
+		return pathErr("unlink", path, err)
+	}
+	if e.IsDir() {
+		return pathErr("unlink", path, fmt.Errorf("%w: is a directory (use rmdir)", ErrInvalid))
+	}
+	return pathErr("unlink", path, tx.removeName(dir, e))
+}
+
+// removeName removes the name e of directory dir (and its DOS or Win32
+// twin), freeing the file with its last name.
+func (tx *Tx) removeName(dir *File, e DirEntry) error {
+	f, err := tx.v.entryFile(e)
+	if err != nil {
+		return err
+	}
+	if f.Number() < mft.RecordFirstUser {
+		return fmt.Errorf("%w: system file", ErrInvalid)
+	}
+	fe, err := tx.editFile(f.Number())
+	if err != nil {
+		return err
+	}
+	var gone []mft.FileName
+	for _, r := range fe.all(mft.AttrFileName) {
+		fn, err := mft.DecodeFileName(r.attr().Value)
+		if err != nil {
+			return &RecordError{Record: fe.num(), Err: err}
+		}
+		if fn.Parent.Record() != dir.Number() {
+			continue
+		}
+		same := equalName(fn.Name, e.FileName.Name) && fn.Namespace == e.FileName.Namespace
+		twin := fn.Namespace != e.FileName.Namespace && isTwin(fn.Namespace, e.FileName.Namespace)
+		if same || twin {
+			gone = append(gone, fn)
+		}
+	}
+	if len(gone) == 0 {
+		return fmt.Errorf("%w: record %d has no $FILE_NAME %q in directory %d", ErrNotExist, fe.num(), e.Name, dir.Number())
+	}
+	// Drop the attributes (walk backwards per record so indexes stay valid).
+	for _, fn := range gone {
+		for _, r := range fe.all(mft.AttrFileName) {
+			got, _ := mft.DecodeFileName(r.attr().Value)
+			if got.Parent.Record() == fn.Parent.Record() && got.Namespace == fn.Namespace && equalName(got.Name, fn.Name) {
+				fe.remove(r)
+				break
+			}
+		}
+	}
+	fi, err := fe.info()
+	if err != nil {
+		return err
+	}
+	for _, fn := range gone {
+		key, err := fi.fileName(fn.Parent, fn.Name, fn.Namespace, true).AppendBinary(nil)
+		if err != nil {
+			return err
+		}
+		if err := tx.indexDelete(dir.Number(), key); err != nil {
+			return err
+		}
+	}
+	if len(fe.all(mft.AttrFileName)) == 0 {
+		if fi.hasTag {
+			if err := tx.reparseIndexDelete(fi.tag, fe.ref()); err != nil {
+				return err
+			}
+		}
+		return fe.freeFile()
+	}
+	tx.touch(fe, false)
+	return fe.save()
+}
+
+// isTwin reports whether names in namespaces a and b are the Win32/DOS
+// pair of one name.
+func isTwin(a, b mft.Namespace) bool {
+	return a == mft.NamespaceWin32 && b == mft.NamespaceDOS || a == mft.NamespaceDOS && b == mft.NamespaceWin32
+}
+
+// Remove removes a file's name (as Unlink) or an empty directory (as
+// Rmdir).
+func (tx *Tx) Remove(path string) error {
+	f, err := tx.v.Lookup(path)
+	if err != nil {
+		return pathErr("remove", path, err)
+	}
+	if f.IsDir() && !f.hasReparse() {
+		return tx.Rmdir(path)
+	}
+	dir, name, err := tx.parentOf("remove", path)
+	if err != nil {
+		return err
+	}
+	e, err := tx.v.lookupIn(dir, name)
+	if err != nil {
+		return pathErr("remove", path, err)
+	}
+	return pathErr("remove", path, tx.removeName(dir, e))
+}
+
+func (f *File) hasReparse() bool { return f.Attr(mft.AttrReparsePoint, nil) != nil }
+
+// Rmdir removes an empty directory (or a junction or directory symbolic
+// link, whatever its target holds).
+func (tx *Tx) Rmdir(path string) error {
+	f, err := tx.v.Lookup(path)
+	if err != nil {
+		return pathErr("rmdir", path, err)
+	}
+	if !f.IsDir() {
+		return pathErr("rmdir", path, ErrNotDir)
+	}
+	if f.Number() < mft.RecordFirstUser {
+		return pathErr("rmdir", path, fmt.Errorf("%w: system directory", ErrInvalid))
+	}
+	ents, err := f.ReadDir()
+	if err != nil {
+		return pathErr("rmdir", path, err)
+	}
+	if len(ents) > 0 {
+		return pathErr("rmdir", path, ErrNotEmpty)
+	}
+	dir, name, err := tx.parentOf("rmdir", path)
+	if err != nil {
+		return err
+	}
+	e, err := tx.v.lookupIn(dir, name)
+	if err != nil {
+		return pathErr("rmdir", path, err)
+	}
+	return pathErr("rmdir", path, tx.removeName(dir, e))
+}
+
+// newObject creates a record for a new file or directory named path:
+// $STANDARD_INFORMATION (the parent's security), the caller's attributes
+// through fill, then the names.
+func (tx *Tx) newObject(op, path string, isDir bool, attrs mft.FileAttributes, fill func(fe *fileEdit) error) (*fileEdit, error) {
+	dir, name, err := tx.parentOf(op, path)
+	if err != nil {
+		return nil, err
+	}
+	if err := validName(name); err != nil {
+		return nil, pathErr(op, path, err)
+	}
+	if err := tx.mustNotExist(op, path, dir, name); err != nil {
+		return nil, err
+	}
+	fe, err := tx.newFile(isDir)
+	if err != nil {
+		return nil, pathErr(op, path, err)
+	}
+	psi, err := dir.StandardInfo()
+	if err != nil {
+		return nil, pathErr(op, path, err)
+	}
+	si := mft.StandardInfo{
+		Created: tx.now, Modified: tx.now, MFTModified: tx.now, Accessed: tx.now,
+		Attributes: attrs, Extended: psi.Extended, SecurityID: psi.SecurityID, OwnerID: psi.OwnerID,
+	}
+	val, err := si.AppendBinary(nil)
+	if err != nil {
+		return nil, err
+	}
+	if err := fe.add(mft.Attr{Type: mft.AttrStandardInformation, Value: val}); err != nil {
+		return nil, err
+	}
+	if psi.SecurityID == 0 {
+		if err := tx.copySecurity(dir, fe); err != nil {
+			return nil, pathErr(op, path, err)
+		}
+	}
+	if isDir {
+		root := &index.Root{AttrType: mft.AttrFileName, Collation: index.CollationFileName,
+			BlockSize: uint32(tx.v.boot.IndexBlockSize), ClustersPerBlock: clustersPerBlock(tx.v.boot),
+			Node: index.Node{Entries: []index.Entry{{Flags: index.EntryLast}}}}
+		rv, err := root.AppendBinary(nil)
+		if err != nil {
+			return nil, err
+		}
+		if err := fe.add(mft.Attr{Type: mft.AttrIndexRoot, Name: nameI30, Value: rv}); err != nil {
+			return nil, err
+		}
+	}
+	if fill != nil {
+		if err := fill(fe); err != nil {
+			return nil, pathErr(op, path, err)
+		}
+	}
+	if err := tx.addName(fe, dir, name); err != nil {
+		return nil, pathErr(op, path, err)
+	}
+	return fe, nil
+}
+
+func clustersPerBlock(b *BootSector) uint8 {
+	if b.IndexBlockSize >= b.ClusterSize() {
+		return uint8(b.IndexBlockSize / b.ClusterSize())
+	}
+	return uint8(b.IndexBlockSize / 512)
+}
+
+// copySecurity gives a new file the parent's $SECURITY_DESCRIPTOR when
+// the parent has one instead of a $Secure id (volumes made by mkntfs).
+func (tx *Tx) copySecurity(dir *File, fe *fileEdit) error {
+	a := dir.Attr(mft.AttrSecurityDescriptor, nil)
+	if a == nil {
+		return nil
+	}
+	s, err := dir.AttrStream(mft.AttrSecurityDescriptor, nil)
+	if err != nil {
+		return err
+	}
+	sd, err := s.ReadAll()
+	if err != nil {
+		return err
+	}
+	na := mft.Attr{Type: mft.AttrSecurityDescriptor, Value: sd}
+	if len(sd) > 512 {
+		if err := tx.writeNonResident(&na, sd); err != nil {
+			return err
+		}
+	}
+	return fe.add(na)
+}
+
+// Mkdir creates a directory.
+func (tx *Tx) Mkdir(path string) error {
+	_, err := tx.newObject("mkdir", path, true, 0, nil)
+	return err
+}
+
+// MkdirAll creates a directory and any missing parents.
+func (tx *Tx) MkdirAll(path string) error {
+	parts := splitPath(path)
+	for i := range parts {
+		p := "/" + strings.Join(parts[:i+1], "/")
+		f, err := tx.v.Lookup(p)
+		if err == nil {
+			if !f.IsDir() {
+				return pathErr("mkdir", p, ErrNotDir)
+			}
+			continue
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			return pathErr("mkdir", p, err)
+		}
+		if err := tx.Mkdir(p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Create makes a file at path holding what r yields.
+func (tx *Tx) Create(path string, r io.Reader) error {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return pathErr("create", path, err)
+	}
+	_, err = tx.newObject("create", path, false, mft.FileArchive, func(fe *fileEdit) error {
+		return tx.setData(fe, data)
+	})
+	return err
+}
+
+// residentMax is the largest $DATA value kept in the record.
+func (tx *Tx) residentMax(fe *fileEdit) int {
+	return fe.recordSpace() - attrsLen(fe.base()) - 0x18 - 0xA0 // room for names
+}
+
+// setData gives a new file its unnamed $DATA.
+func (tx *Tx) setData(fe *fileEdit, data []byte) error {
+	a := mft.Attr{Type: mft.AttrData, Value: data}
+	if len(data) > tx.residentMax(fe) {
+		if err := tx.writeNonResident(&a, data); err != nil {
+			return err
+		}
+	}
+	if a.Value == nil && !a.NonResident {
+		a.Value = []byte{}
+	}
+	return fe.add(a)
+}
+
+// Junction creates a junction (a directory mount point) at path pointing
+// to target, an absolute local path as a user types it (C:\dir,
+// \??\C:\dir or \??\Volume{GUID}\dir).
+func (tx *Tx) Junction(path, target string) error {
+	subst, print, rel, err := reparse.WindowsTarget(target)
+	if err != nil {
+		return pathErr("junction", path, fmt.Errorf("%w: %v", ErrInvalid, err))
+	}
+	if rel || strings.HasPrefix(subst, `\??\UNC\`) || !(isDriveNT(subst) || isVolumeNT(subst)) {
+		return pathErr("junction", path, fmt.Errorf("%w: junction target %q must be an absolute local path (C:\\dir or \\??\\Volume{GUID}\\dir)", ErrInvalid, target))
+	}
+	return tx.reparseObject("junction", path, true, reparse.NewJunction(subst, print))
+}
+
+// Symlink creates a Windows symbolic link at path to target: relative
+// (..\x), absolute (C:\x) or UNC (\\server\share\x); the target need not
+// exist.
+func (tx *Tx) Symlink(path, target string, opts SymlinkOptions) error {
+	subst, print, rel, err := reparse.WindowsTarget(target)
+	if err != nil {
+		return pathErr("symlink", path, fmt.Errorf("%w: %v", ErrInvalid, err))
+	}
+	return tx.reparseObject("symlink", path, opts.Dir, reparse.NewSymlink(subst, print, rel))
+}
+
+func isDriveNT(s string) bool {
+	return len(s) >= 7 && strings.HasPrefix(s, `\??\`) && s[5] == ':' && s[6] == '\\' &&
+		(s[4]|0x20 >= 'a' && s[4]|0x20 <= 'z')
+}
+
+func isVolumeNT(s string) bool {
+	return len(s) >= len(`\??\Volume{`) && strings.EqualFold(s[:len(`\??\Volume{`)], `\??\Volume{`)
+}
+
+// reparseObject creates a file or directory carrying a reparse point.
+func (tx *Tx) reparseObject(op, path string, isDir bool, p reparse.Point) error {
+	buf, err := p.AppendBinary(nil)
+	if err != nil {
+		return pathErr(op, path, err)
+	}
+	fe, err := tx.newObject(op, path, isDir, mft.FileArchive|mft.FileReparsePoint, func(fe *fileEdit) error {
+		if !isDir {
+			if err := fe.add(mft.Attr{Type: mft.AttrData, Value: []byte{}}); err != nil {
+				return err
+			}
+		}
+		return fe.add(mft.Attr{Type: mft.AttrReparsePoint, Value: buf})
+	})
+	if err != nil {
+		return err
+	}
+	return pathErr(op, path, tx.reparseIndexInsert(p.Tag, fe.ref()))
+}
+
+// reparseKey is a $Reparse:$R key: tag, then the file reference.
+func reparseKey(tag reparse.Tag, ref mft.FileRef) []byte {
+	k := make([]byte, 12)
+	k[0], k[1], k[2], k[3] = byte(tag), byte(tag>>8), byte(tag>>16), byte(tag>>24)
+	for i := range 8 {
+		k[4+i] = byte(uint64(ref) >> (8 * i))
+	}
+	return k
+}
+
+// reparseIndex opens $Extend\$Reparse:$R.
+func (tx *Tx) reparseIndex() (*txIndex, error) {
+	f, err := tx.v.Lookup("/$Extend/$Reparse")
+	if err != nil {
+		return nil, fmt.Errorf("volume: $Extend\\$Reparse: %w", err)
+	}
+	fe, err := tx.editFile(f.Number())
+	if err != nil {
+		return nil, err
+	}
+	return tx.openIndex(fe, mft.NameUnits("$R"), ulongsCompare)
+}
+
+// reparseDataOffset is the data offset of a $R entry (header + key); its
+// data is empty.
+const reparseDataOffset = 0x1C
+
+func (tx *Tx) reparseIndexInsert(tag reparse.Tag, ref mft.FileRef) error {
+	x, err := tx.reparseIndex()
+	if err != nil {
+		return err
+	}
+	e := index.Entry{Ref: mft.FileRef(reparseDataOffset), Key: reparseKey(tag, ref)}
+	if err := x.ed.Insert(e); err != nil {
+		return fmt.Errorf("volume: $Reparse: insert %v for %s: %w", tag, ref, err)
+	}
+	if err := x.close(); err != nil {
+		return err
+	}
+	return x.fe.save()
+}
+
+func (tx *Tx) reparseIndexDelete(tag reparse.Tag, ref mft.FileRef) error {
+	x, err := tx.reparseIndex()
+	if err != nil {
+		return err
+	}
+	if err := x.ed.Delete(reparseKey(tag, ref)); err != nil {
+		if errors.Is(err, index.ErrNotFound) {
+			return nil // a missing key is check's business, not a reason to fail
+		}
+		return fmt.Errorf("volume: $Reparse: remove %v for %s: %w", tag, ref, err)
+	}
+	if err := x.close(); err != nil {
+		return err
+	}
+	return x.fe.save()
+}
+
+var _ = bytes.Equal

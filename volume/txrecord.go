@@ -1,0 +1,684 @@
+package volume
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+
+	"github.com/ntfsedit/ntfsedit/index"
+	"github.com/ntfsedit/ntfsedit/mft"
+)
+
+// readRecord reads record n as the transaction sees it, as a private copy.
+func (tx *Tx) readRecord(n mft.RecordNumber) (*mft.Record, error) {
+	return tx.v.Record(n)
+}
+
+// putRecord encodes rec (fixups applied here, with a new update sequence
+// number) and stages it at its place in $MFT and, for the first records,
+// in $MFTMirr.
+func (tx *Tx) putRecord(rec *mft.Record, action string) error {
+	v := tx.v
+	n := rec.Number
+	b, err := rec.AppendBinary(make([]byte, 0, v.recordSize))
+	if err != nil {
+		return fmt.Errorf("volume: encode record %d: %w", n, err)
+	}
+	if _, err := mft.NextUSN(b); err != nil {
+		return fmt.Errorf("volume: record %d: %w", n, err)
+	}
+	if err := mft.ProtectFixups(b); err != nil {
+		return fmt.Errorf("volume: record %d: %w", n, err)
+	}
+	if err := tx.writeStream(v.mft, int64(n)*int64(v.recordSize), b); err != nil {
+		return fmt.Errorf("volume: write record %d: %w", n, err)
+	}
+	if v.mirrored(n) {
+		if tx.mirror == nil {
+			f, err := v.File(mft.RecordMFTMirr)
+			if err != nil {
+				return fmt.Errorf("volume: $MFTMirr: %w", err)
+			}
+			if tx.mirror, err = f.Stream(""); err != nil {
+				return fmt.Errorf("volume: $MFTMirr: %w", err)
+			}
+		}
+		if off := int64(n) * int64(v.recordSize); off+int64(len(b)) <= tx.mirror.Size() {
+			if err := tx.writeStream(tx.mirror, off, b); err != nil {
+				return fmt.Errorf("volume: write $MFTMirr record %d: %w", n, err)
+			}
+		}
+	}
+	if prev, ok := tx.recAct[n]; !ok || prev == "update" {
+		tx.recAct[n] = action
+	} else if action == "free" {
+		tx.recAct[n] = action
+	}
+	if n == 0 {
+		if err := v.loadMFT(); err != nil {
+			return fmt.Errorf("volume: reload $MFT: %w", err)
+		}
+	}
+	return nil
+}
+
+// recordHeaderLen is the FILE header before the update sequence array.
+const fileHeaderLen = 0x30
+
+// freshRecord returns an empty in-use record n (no attributes) carrying
+// the sequence number the record's last user left.
+func (tx *Tx) freshRecord(n mft.RecordNumber, flags mft.RecordFlags, base mft.FileRef) (*mft.Record, error) {
+	v := tx.v
+	seq := uint16(1)
+	if old, err := v.Record(n); err == nil {
+		if old.InUse() {
+			return nil, fmt.Errorf("volume: record %d is free in $MFT:$BITMAP but marked in use: run check", n)
+		}
+		if old.Seq != 0 {
+			seq = old.Seq
+		}
+	} else if !errors.Is(err, ErrUnusedRecord) {
+		var ce *mft.CorruptError
+		if !errors.As(err, &ce) {
+			return nil, err
+		}
+		// A damaged free record is overwritten.
+	}
+	usaCount := uint16(v.recordSize/mft.SectorSize + 1)
+	rec := &mft.Record{
+		Magic:          [4]byte{'F', 'I', 'L', 'E'},
+		USAOffset:      fileHeaderLen,
+		USACount:       usaCount,
+		Seq:            seq,
+		AttrOffset:     uint16((fileHeaderLen + 2*int(usaCount) + 7) &^ 7),
+		Flags:          flags | mft.RecordInUse,
+		BytesAllocated: uint32(v.recordSize),
+		Base:           base,
+		Number:         n,
+		HasNumber:      true,
+	}
+	return rec, nil
+}
+
+// allocRecord takes a free MFT record, growing $MFT when none is left.
+func (tx *Tx) allocRecord() (mft.RecordNumber, error) {
+	for attempt := 0; attempt < 2; attempt++ {
+		bm, err := tx.mftBitmap()
+		if err != nil {
+			return 0, err
+		}
+		lo := int64(mft.RecordFirstUser)
+		for i := bm.findFree(max(bm.hint, lo), lo); i >= 0 && i < bm.limit; i = bm.findFree(i+1, lo) {
+			if i < 24 {
+				// 16–23 are reserved for system files (mkntfs marks them;
+				// Windows uses them for $MFT extension records only).
+				if i+1 >= bm.limit {
+					break
+				}
+				continue
+			}
+			rec, err := tx.v.Record(mft.RecordNumber(i))
+			if err == nil && rec.InUse() {
+				continue // bitmap and record disagree: leave it to check
+			}
+			bm.put(tx, i, 1, true)
+			bm.hint = i + 1
+			return mft.RecordNumber(i), nil
+		}
+		if err := tx.growMFT(); err != nil {
+			return 0, err
+		}
+	}
+	return 0, fmt.Errorf("%w: no free MFT record after growing $MFT", ErrNoSpace)
+}
+
+// mftGrowRecords is how many records $MFT grows by at a time.
+const mftGrowRecords = 64
+
+// growMFT adds records to $MFT: clusters after its last run if free,
+// its $DATA attribute extended, the new records formatted as free, and
+// $MFT:$BITMAP grown to cover them.
+func (tx *Tx) growMFT() error {
+	v := tx.v
+	rec, err := tx.readRecord(0)
+	if err != nil {
+		return fmt.Errorf("volume: $MFT: %w", err)
+	}
+	data := rec.Find(mft.AttrData, nil)
+	if data == nil || !data.NonResident {
+		return errors.New("volume: $MFT record 0 has no non-resident $DATA")
+	}
+	if rec.Find(mft.AttrAttributeList, nil) != nil {
+		return errors.New("volume: growing a $MFT whose runlist spans extension records is not supported")
+	}
+	cs := int64(v.clusterSize)
+	addBytes := max(int64(mftGrowRecords*v.recordSize), cs)
+	addClusters := (addBytes + cs - 1) / cs
+	addBytes = addClusters * cs
+	near := mft.LCN(-1)
+	if k := len(data.Runs); k > 0 && !data.Runs[k-1].Sparse {
+		near = data.Runs[k-1].Start + mft.LCN(data.Runs[k-1].Length)
+	}
+	runs, err := tx.allocClusters(addClusters, near)
+	if err != nil {
+		return fmt.Errorf("volume: grow $MFT: %w", err)
+	}
+	oldSize := data.DataSize
+	data.SetRuns(appendRuns(data.Runs, runs))
+	data.LastVCN += mft.VCN(addClusters)
+	data.AllocatedSize += addBytes
+	data.DataSize = oldSize + addBytes
+	data.InitializedSize = data.DataSize
+	if err := data.Layout(); err != nil {
+		return err
+	}
+	records := data.DataSize / int64(v.recordSize)
+	// $MFT:$BITMAP covers the new records (8-byte multiples).
+	bma := rec.Find(mft.AttrBitmap, nil)
+	if bma == nil || !bma.NonResident {
+		return errors.New("volume: $MFT:$BITMAP missing or resident")
+	}
+	need := ((records+7)/8 + 7) &^ 7
+	oldBitmapSize := bma.DataSize
+	if need > bma.DataSize {
+		if need > bma.AllocatedSize {
+			more := (need - bma.AllocatedSize + cs - 1) / cs
+			near := mft.LCN(-1)
+			if k := len(bma.Runs); k > 0 {
+				near = bma.Runs[k-1].Start + mft.LCN(bma.Runs[k-1].Length)
+			}
+			r, err := tx.allocClusters(more, near)
+			if err != nil {
+				return fmt.Errorf("volume: grow $MFT:$BITMAP: %w", err)
+			}
+			bma.SetRuns(appendRuns(bma.Runs, r))
+			bma.LastVCN += mft.VCN(more)
+			bma.AllocatedSize += more * cs
+			if err := bma.Layout(); err != nil {
+				return err
+			}
+		}
+		bma.DataSize, bma.InitializedSize = need, need
+	}
+	if err := tx.putRecord(rec, "update"); err != nil {
+		return fmt.Errorf("volume: grow $MFT: %w", err)
+	}
+	// Format the new records as free FILE records.
+	for n := oldSize / int64(v.recordSize); n < records; n++ {
+		fr, err := tx.freshRecord(mft.RecordNumber(n), 0, 0)
+		if err != nil {
+			return err
+		}
+		fr.Flags = 0
+		if err := tx.putRecord(fr, "format"); err != nil {
+			return err
+		}
+		delete(tx.recAct, mft.RecordNumber(n))
+	}
+	// Reload the bitmap with its new size: new bytes are zero and must be
+	// written.
+	s, err := tx.mftBitmapStream()
+	if err != nil {
+		return err
+	}
+	bm, err := tx.mftBitmap()
+	if err != nil {
+		return err
+	}
+	bm.s = s
+	for int64(len(bm.bits)) < need {
+		bm.bits = append(bm.bits, 0)
+	}
+	for i := oldBitmapSize; i < need; i += bitmapChunk {
+		bm.dirty[i/bitmapChunk] = true
+	}
+	bm.limit = records
+	v.records = records
+	return nil
+}
+
+// appendRuns appends more to runs, merging a contiguous first run.
+func appendRuns(runs, more []mft.Run) []mft.Run {
+	out := append([]mft.Run(nil), runs...)
+	for _, r := range more {
+		if k := len(out); k > 0 && !out[k-1].Sparse && !r.Sparse && out[k-1].Start+mft.LCN(out[k-1].Length) == r.Start {
+			out[k-1].Length += r.Length
+			continue
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// fileEdit is a file being changed: its base record and any extension
+// records, with their attributes. save fits the attributes into records
+// (moving some to extension records behind an $ATTRIBUTE_LIST when the
+// base is full) and stages every changed record.
+//
+// Not an on-disk structure.
+type fileEdit struct {
+	tx   *Tx
+	recs []*editRec // [0] is the base record
+}
+
+type editRec struct {
+	rec   *mft.Record
+	dirty bool
+	isNew bool
+	free  bool
+}
+
+// attrRef names one attribute of a fileEdit.
+type attrRef struct {
+	r *editRec
+	i int
+}
+
+func (a attrRef) attr() *mft.Attr { return &a.r.rec.Attrs[a.i] }
+
+// editFile loads record n and its extension records.
+func (tx *Tx) editFile(n mft.RecordNumber) (*fileEdit, error) {
+	rec, err := tx.readRecord(n)
+	if err != nil {
+		return nil, err
+	}
+	if !rec.InUse() {
+		return nil, fmt.Errorf("volume: record %d is not in use", n)
+	}
+	if !rec.IsBase() {
+		return nil, fmt.Errorf("volume: record %d is an extension record of %d", n, rec.Base.Record())
+	}
+	fe := &fileEdit{tx: tx, recs: []*editRec{{rec: rec}}}
+	if al := rec.Find(mft.AttrAttributeList, nil); al != nil {
+		list, err := tx.v.attrListOf(rec, al)
+		if err != nil {
+			return nil, fmt.Errorf("volume: record %d: attribute list: %w", n, err)
+		}
+		seen := map[mft.RecordNumber]bool{n: true}
+		for _, e := range list {
+			r := e.Ref.Record()
+			if seen[r] {
+				continue
+			}
+			seen[r] = true
+			ext, err := tx.readRecord(r)
+			if err != nil {
+				return nil, fmt.Errorf("volume: record %d: extension record %d: %w", n, r, err)
+			}
+			if ext.Base.Record() != n || !ext.InUse() {
+				return nil, fmt.Errorf("volume: record %d: extension record %d belongs to %s", n, r, ext.Base)
+			}
+			fe.recs = append(fe.recs, &editRec{rec: ext})
+		}
+	}
+	return fe, nil
+}
+
+// newFile starts a new base record.
+func (tx *Tx) newFile(dir bool) (*fileEdit, error) {
+	n, err := tx.allocRecord()
+	if err != nil {
+		return nil, err
+	}
+	var flags mft.RecordFlags
+	if dir {
+		flags = mft.RecordDirectory
+	}
+	rec, err := tx.freshRecord(n, flags, 0)
+	if err != nil {
+		return nil, err
+	}
+	return &fileEdit{tx: tx, recs: []*editRec{{rec: rec, dirty: true, isNew: true}}}, nil
+}
+
+func (fe *fileEdit) base() *mft.Record     { return fe.recs[0].rec }
+func (fe *fileEdit) num() mft.RecordNumber { return fe.recs[0].rec.Number }
+func (fe *fileEdit) ref() mft.FileRef      { return mft.MakeFileRef(fe.num(), fe.base().Seq) }
+
+// find returns the first attribute of type t and name (nil: unnamed).
+func (fe *fileEdit) find(t mft.AttrType, name []uint16) (attrRef, bool) {
+	for _, r := range fe.recs {
+		for i := range r.rec.Attrs {
+			a := &r.rec.Attrs[i]
+			if a.Type == t && equalName(a.Name, name) && (!a.NonResident || a.StartVCN == 0) {
+				return attrRef{r, i}, true
+			}
+		}
+	}
+	return attrRef{}, false
+}
+
+// all returns every attribute of type t.
+func (fe *fileEdit) all(t mft.AttrType) []attrRef {
+	var out []attrRef
+	for _, r := range fe.recs {
+		for i := range r.rec.Attrs {
+			if r.rec.Attrs[i].Type == t {
+				out = append(out, attrRef{r, i})
+			}
+		}
+	}
+	return out
+}
+
+// changed marks the record holding a as dirty.
+func (fe *fileEdit) changed(a attrRef) { a.r.dirty = true }
+
+// add puts a new attribute into the base record (save moves it if it does
+// not fit), assigning its instance number.
+func (fe *fileEdit) add(a mft.Attr) error {
+	if err := a.Layout(); err != nil {
+		return err
+	}
+	r := fe.recs[0]
+	insertAttr(r.rec, a)
+	r.dirty = true
+	return nil
+}
+
+// insertAttr places a in rec's attribute list in NTFS order (type, then
+// after attributes of the same type) with the next instance number.
+func insertAttr(rec *mft.Record, a mft.Attr) {
+	a.ID = rec.NextAttrID
+	rec.NextAttrID++
+	i := sort.Search(len(rec.Attrs), func(i int) bool { return rec.Attrs[i].Type > a.Type })
+	rec.Attrs = append(rec.Attrs, mft.Attr{})
+	copy(rec.Attrs[i+1:], rec.Attrs[i:])
+	rec.Attrs[i] = a
+}
+
+// remove deletes an attribute (its clusters are the caller's to free).
+func (fe *fileEdit) remove(a attrRef) {
+	r := a.r
+	r.rec.Attrs = append(r.rec.Attrs[:a.i], r.rec.Attrs[a.i+1:]...)
+	r.dirty = true
+}
+
+// recordSpace is the bytes a record's attributes may use.
+func (fe *fileEdit) recordSpace() int {
+	return int(fe.base().BytesAllocated) - int(fe.base().AttrOffset) - 8
+}
+
+func attrsLen(rec *mft.Record) int {
+	n := 0
+	for i := range rec.Attrs {
+		n += int(rec.Attrs[i].Length)
+	}
+	return n
+}
+
+// pinned attributes stay in the base record.
+func pinned(t mft.AttrType) bool {
+	return t == mft.AttrStandardInformation || t == mft.AttrAttributeList || t == mft.AttrIndexRoot
+}
+
+// save fits the attributes into records and stages the changed ones.
+func (fe *fileEdit) save() error {
+	tx := fe.tx
+	space := fe.recordSpace()
+	for iter := 0; ; iter++ {
+		if iter > 4096 {
+			return fmt.Errorf("volume: record %d: attributes do not settle into records", fe.num())
+		}
+		over := false
+		for _, r := range fe.recs {
+			if r.free {
+				continue
+			}
+			if attrsLen(r.rec) > space {
+				over = true
+				if err := fe.spill(r, space); err != nil {
+					return err
+				}
+			}
+		}
+		if len(fe.recs) > 1 || fe.hasList() {
+			changedList, err := fe.rebuildList()
+			if err != nil {
+				return err
+			}
+			if changedList {
+				continue
+			}
+		}
+		if !over {
+			break
+		}
+	}
+	// Link count: the number of $FILE_NAME attributes (DOS names count).
+	base := fe.base()
+	base.LinkCount = uint16(len(fe.all(mft.AttrFileName)))
+	for _, r := range fe.recs {
+		if !r.dirty && !r.isNew {
+			continue
+		}
+		act := "update"
+		switch {
+		case r.free:
+			act = "free"
+		case r.isNew:
+			act = "create"
+		}
+		if err := tx.putRecord(r.rec, act); err != nil {
+			return err
+		}
+		r.dirty, r.isNew = false, false
+	}
+	return nil
+}
+
+func (fe *fileEdit) hasList() bool {
+	_, ok := fe.find(mft.AttrAttributeList, nil)
+	return ok
+}
+
+// spill moves attributes out of r until it fits: from the base record to
+// extension records (creating them), from a full extension record to
+// another.
+func (fe *fileEdit) spill(r *editRec, space int) error {
+	for attrsLen(r.rec) > space {
+		// Move the last movable attribute (highest type: keeps the
+		// low-numbered attributes in the base record, as Windows does).
+		idx := -1
+		for i := len(r.rec.Attrs) - 1; i >= 0; i-- {
+			if !pinned(r.rec.Attrs[i].Type) || r != fe.recs[0] {
+				idx = i
+				break
+			}
+		}
+		if idx < 0 || (r != fe.recs[0] && len(r.rec.Attrs) == 1) {
+			return fmt.Errorf("volume: record %d: attribute too large for a record", r.rec.Number)
+		}
+		a := r.rec.Attrs[idx]
+		r.rec.Attrs = append(r.rec.Attrs[:idx], r.rec.Attrs[idx+1:]...)
+		r.dirty = true
+		dst, err := fe.roomFor(int(a.Length), space, r)
+		if err != nil {
+			return err
+		}
+		insertAttr(dst.rec, a)
+		dst.dirty = true
+	}
+	return nil
+}
+
+// roomFor returns an extension record with n bytes free (not skip),
+// creating one when needed.
+func (fe *fileEdit) roomFor(n, space int, skip *editRec) (*editRec, error) {
+	for _, r := range fe.recs[1:] {
+		if r != skip && !r.free && attrsLen(r.rec)+n <= space {
+			return r, nil
+		}
+	}
+	num, err := fe.tx.allocRecord()
+	if err != nil {
+		return nil, err
+	}
+	rec, err := fe.tx.freshRecord(num, 0, fe.ref())
+	if err != nil {
+		return nil, err
+	}
+	r := &editRec{rec: rec, dirty: true, isNew: true}
+	fe.recs = append(fe.recs, r)
+	return r, nil
+}
+
+// rebuildList writes the $ATTRIBUTE_LIST from where the attributes now
+// are; it reports whether the base record's size changed (another fitting
+// round is then needed).
+func (fe *fileEdit) rebuildList() (bool, error) {
+	var entries []mft.AttrListEntry
+	for _, r := range fe.recs {
+		if r.free {
+			continue
+		}
+		ref := mft.MakeFileRef(r.rec.Number, r.rec.Seq)
+		for i := range r.rec.Attrs {
+			a := &r.rec.Attrs[i]
+			if a.Type == mft.AttrAttributeList {
+				continue
+			}
+			e := mft.AttrListEntry{Type: a.Type, Ref: ref, ID: a.ID, Name: a.Name}
+			if a.NonResident {
+				e.StartVCN = a.StartVCN
+			}
+			entries = append(entries, e)
+		}
+	}
+	sort.SliceStable(entries, func(i, j int) bool {
+		a, b := entries[i], entries[j]
+		if a.Type != b.Type {
+			return a.Type < b.Type
+		}
+		if c := compareUnits(a.Name, b.Name); c != 0 {
+			return c < 0
+		}
+		return a.StartVCN < b.StartVCN
+	})
+	val, err := mft.AppendAttrList(nil, entries)
+	if err != nil {
+		return false, fmt.Errorf("volume: record %d: attribute list: %w", fe.num(), err)
+	}
+	base := fe.recs[0]
+	ref, ok := fe.find(mft.AttrAttributeList, nil)
+	before := attrsLen(base.rec)
+	if !ok {
+		if err := fe.add(mft.Attr{Type: mft.AttrAttributeList, Value: val}); err != nil {
+			return false, err
+		}
+		ref, _ = fe.find(mft.AttrAttributeList, nil)
+	}
+	a := ref.attr()
+	if !a.NonResident && string(a.Value) == string(val) {
+		return false, nil
+	}
+	// Resident while it fits beside the pinned attributes, else in clusters.
+	pinnedLen := 0
+	for i := range base.rec.Attrs {
+		if x := &base.rec.Attrs[i]; pinned(x.Type) && x.Type != mft.AttrAttributeList {
+			pinnedLen += int(x.Length)
+		}
+	}
+	if pinnedLen+((0x18+len(val)+7)&^7) <= fe.recordSpace()*3/4 {
+		if a.NonResident {
+			if err := fe.tx.freeRuns(a.Runs); err != nil {
+				return false, err
+			}
+			a.NonResident, a.Runs = false, nil
+		}
+		a.Value = val
+	} else {
+		if err := fe.tx.writeNonResident(a, val); err != nil {
+			return false, fmt.Errorf("volume: record %d: attribute list: %w", fe.num(), err)
+		}
+	}
+	if err := a.Layout(); err != nil {
+		return false, err
+	}
+	base.dirty = true
+	return attrsLen(base.rec) != before, nil
+}
+
+func compareUnits(a, b []uint16) int {
+	for i := range min(len(a), len(b)) {
+		if a[i] != b[i] {
+			if a[i] < b[i] {
+				return -1
+			}
+			return 1
+		}
+	}
+	return len(a) - len(b)
+}
+
+// writeNonResident replaces a's value with data stored in clusters: the
+// old clusters are freed, new ones allocated and written.
+func (tx *Tx) writeNonResident(a *mft.Attr, data []byte) error {
+	cs := int64(tx.v.clusterSize)
+	if a.NonResident {
+		if err := tx.freeRuns(a.Runs); err != nil {
+			return err
+		}
+	}
+	clusters := (int64(len(data)) + cs - 1) / cs
+	var runs []mft.Run
+	if clusters > 0 {
+		var err error
+		if runs, err = tx.allocClusters(clusters, -1); err != nil {
+			return err
+		}
+	}
+	a.NonResident, a.Value = true, nil
+	a.StartVCN, a.LastVCN = 0, mft.VCN(clusters-1)
+	a.CompressionUnit, a.HasCompressedSize = 0, false
+	a.AllocatedSize = clusters * cs
+	a.DataSize, a.InitializedSize = int64(len(data)), int64(len(data))
+	a.SetRuns(runs)
+	buf := make([]byte, clusters*cs)
+	copy(buf, data)
+	return tx.writeRuns(runs, buf)
+}
+
+// writeRuns stages buf over the clusters of runs, in order.
+func (tx *Tx) writeRuns(runs []mft.Run, buf []byte) error {
+	cs := int64(tx.v.clusterSize)
+	for _, r := range runs {
+		n := r.Length * cs
+		if _, err := tx.v.ov.WriteAt(buf[:n], int64(r.Start)*cs); err != nil {
+			return err
+		}
+		buf = buf[n:]
+	}
+	return nil
+}
+
+// freeFile frees every record of fe and the clusters of its non-resident
+// attributes.
+func (fe *fileEdit) freeFile() error {
+	tx := fe.tx
+	bm, err := tx.mftBitmap()
+	if err != nil {
+		return err
+	}
+	for _, r := range fe.recs {
+		for i := range r.rec.Attrs {
+			if a := &r.rec.Attrs[i]; a.NonResident {
+				if err := tx.freeRuns(a.Runs); err != nil {
+					return err
+				}
+			}
+		}
+		r.rec.Flags &^= mft.RecordInUse
+		r.rec.Seq++
+		if r.rec.Seq == 0 {
+			r.rec.Seq = 1
+		}
+		if err := tx.putRecord(r.rec, "free"); err != nil {
+			return err
+		}
+		bm.free(int64(r.rec.Number), 1)
+	}
+	return nil
+}
+
+var _ = index.ErrExists
