@@ -1,0 +1,539 @@
+package index
+
+import (
+	"bytes"
+	"cmp"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"maps"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+
+	gocmp "github.com/google/go-cmp/cmp"
+
+	"github.com/ntfsedit/ntfsedit/mft"
+)
+
+// memStore is an in-memory $INDEX_ALLOCATION: Store encodes a block with
+// AppendBinary and ProtectFixups, Load decodes it again with ParseBlock,
+// so every block the Editor writes goes through the real codec.
+type memStore struct {
+	size      int
+	blocks    map[mft.VCN][]byte // protected on-disk bytes
+	allocated map[mft.VCN]bool
+	free      []mft.VCN // freed VCNs, reused first
+	next      mft.VCN
+	fail      map[mft.VCN]error // Load errors to inject
+
+	loads, stores, allocs, frees int
+}
+
+func newMemStore(size int) *memStore {
+	return &memStore{size: size, blocks: make(map[mft.VCN][]byte), allocated: make(map[mft.VCN]bool), fail: make(map[mft.VCN]error)}
+}
+
+func (m *memStore) peek(vcn mft.VCN) (*Block, error) {
+	if err := m.fail[vcn]; err != nil {
+		return nil, err
+	}
+	b, ok := m.blocks[vcn]
+	if !ok {
+		return nil, fmt.Errorf("test: no block at VCN %d", vcn)
+	}
+	return ParseBlock(b, vcn)
+}
+
+func (m *memStore) load(vcn mft.VCN) (*Block, error) {
+	m.loads++
+	return m.peek(vcn)
+}
+
+func (m *memStore) store(b *Block) error {
+	m.stores++
+	if !m.allocated[b.VCN] {
+		return fmt.Errorf("test: store to VCN %d, which is not allocated", b.VCN)
+	}
+	raw, err := b.AppendBinary(nil, m.size)
+	if err != nil {
+		return err
+	}
+	if err := mft.ProtectFixups(raw); err != nil {
+		return err
+	}
+	m.blocks[b.VCN] = raw
+	return nil
+}
+
+func (m *memStore) alloc() (mft.VCN, error) {
+	m.allocs++
+	var vcn mft.VCN
+	if n := len(m.free); n > 0 {
+		vcn, m.free = m.free[n-1], m.free[:n-1]
+	} else {
+		vcn = m.next
+		m.next++
+	}
+	m.allocated[vcn] = true
+	return vcn, nil
+}
+
+func (m *memStore) release(vcn mft.VCN) error {
+	m.frees++
+	if !m.allocated[vcn] {
+		return fmt.Errorf("test: free of VCN %d, which is not allocated", vcn)
+	}
+	delete(m.allocated, vcn)
+	delete(m.blocks, vcn)
+	m.free = append(m.free, vcn)
+	return nil
+}
+
+func (m *memStore) inUse(vcn mft.VCN) bool { return m.allocated[vcn] }
+
+// fileNameCompare is COLLATION_FILE_NAME on $FILE_NAME keys.
+func fileNameCompare(u UpCase) func(a, b []byte) int {
+	return func(a, b []byte) int {
+		fa, err := mft.DecodeFileName(a)
+		if err != nil {
+			panic(err)
+		}
+		fb, err := mft.DecodeFileName(b)
+		if err != nil {
+			panic(err)
+		}
+		return u.CompareNames(fa.Name, fb.Name)
+	}
+}
+
+// ulongsCompare is COLLATION_NTOFS_ULONGS: a sequence of little-endian
+// u32 ($R keys: tag, then the file reference's low and high halves).
+func ulongsCompare(a, b []byte) int {
+	for i := 0; i+4 <= len(a) && i+4 <= len(b); i += 4 {
+		if x, y := le.Uint32(a[i:]), le.Uint32(b[i:]); x != y {
+			return cmp.Compare(x, y)
+		}
+	}
+	return cmp.Compare(len(a), len(b))
+}
+
+func reparseKey(tag uint32, ref mft.FileRef) []byte {
+	k := make([]byte, 12)
+	le.PutUint32(k, tag)
+	le.PutUint64(k[4:], uint64(ref))
+	return k
+}
+
+func nameKey(name string) []byte {
+	fn := mft.FileName{Parent: mft.MakeFileRef(5, 5), Namespace: mft.NamespacePOSIX, Name: units(name)}
+	b, err := fn.AppendBinary(nil)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+// edHarness runs an Editor against a sorted-slice model.
+type edHarness struct {
+	t         testing.TB
+	ms        *memStore
+	ed        *Editor
+	keys      [][]byte // the model, in Compare order
+	refs      map[string]mft.FileRef
+	fileNames bool // keys are $FILE_NAME values
+	u         UpCase
+	depth     int // leaf depth at the last check
+}
+
+func newHarness(t testing.TB, fileNames bool, blockSize, rootMax int) *edHarness {
+	h := &edHarness{t: t, ms: newMemStore(blockSize), refs: make(map[string]mft.FileRef), fileNames: fileNames, u: DefaultUpCase()}
+	root := &Root{BlockSize: uint32(blockSize), ClustersPerBlock: 1, Node: Node{Entries: []Entry{{Flags: EntryLast}}}}
+	compare := ulongsCompare
+	if fileNames {
+		root.AttrType, root.Collation = mft.AttrFileName, CollationFileName
+		compare = fileNameCompare(h.u)
+	} else {
+		root.Collation = CollationULongs
+	}
+	h.ed = &Editor{
+		Root: root, RootMax: rootMax, BlockSize: blockSize, Compare: compare,
+		Load: h.ms.load, Store: h.ms.store, Alloc: h.ms.alloc, Free: h.ms.release,
+	}
+	return h
+}
+
+// snapshot is everything an Editor may change.
+type snapshot struct {
+	root                  []byte
+	blocks                map[mft.VCN][]byte
+	stores, allocs, frees int
+}
+
+func (h *edHarness) snapshot() snapshot {
+	h.t.Helper()
+	r, err := h.ed.Root.AppendBinary(nil)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return snapshot{r, maps.Clone(h.ms.blocks), h.ms.stores, h.ms.allocs, h.ms.frees}
+}
+
+func (h *edHarness) unchanged(op string, s snapshot) {
+	h.t.Helper()
+	now := h.snapshot()
+	if d := bytesDiff(s.root, now.root); d != "" {
+		h.t.Errorf("%s changed the root:\n%s", op, d)
+	}
+	if !maps.EqualFunc(s.blocks, now.blocks, bytes.Equal) {
+		h.t.Errorf("%s changed blocks", op)
+	}
+	if s.stores != now.stores || s.allocs != now.allocs || s.frees != now.frees {
+		h.t.Errorf("%s: Store/Alloc/Free called %d/%d/%d times, want none", op, now.stores-s.stores, now.allocs-s.allocs, now.frees-s.frees)
+	}
+}
+
+func (h *edHarness) show(k []byte) string {
+	if h.fileNames {
+		fn, err := mft.DecodeFileName(k)
+		if err != nil {
+			return "bad key " + hex.EncodeToString(k)
+		}
+		return fn.NameString()
+	}
+	return hex.EncodeToString(k)
+}
+
+func (h *edHarness) insert(key []byte, ref mft.FileRef) {
+	h.t.Helper()
+	i, found := slices.BinarySearchFunc(h.keys, key, h.ed.Compare)
+	var s snapshot
+	if found {
+		s = h.snapshot()
+	}
+	err := h.ed.Insert(Entry{Ref: ref, Key: key})
+	if found {
+		if !errors.Is(err, ErrExists) {
+			h.t.Fatalf("Insert(%q) of a present key = %v, want ErrExists", h.show(key), err)
+		}
+		h.unchanged("Insert of a present key", s)
+		return
+	}
+	if err != nil {
+		h.t.Fatalf("Insert(%q): %v", h.show(key), err)
+	}
+	h.keys = slices.Insert(h.keys, i, key)
+	h.refs[string(key)] = ref
+}
+
+func (h *edHarness) delete(key []byte) {
+	h.t.Helper()
+	i, found := slices.BinarySearchFunc(h.keys, key, h.ed.Compare)
+	var s snapshot
+	if !found {
+		s = h.snapshot()
+	}
+	err := h.ed.Delete(key)
+	if !found {
+		if !errors.Is(err, ErrNotFound) {
+			h.t.Fatalf("Delete(%q) of an absent key = %v, want ErrNotFound", h.show(key), err)
+		}
+		h.unchanged("Delete of an absent key", s)
+		return
+	}
+	if err != nil {
+		h.t.Fatalf("Delete(%q): %v", h.show(key), err)
+	}
+	h.keys = slices.Delete(h.keys, i, i+1)
+	delete(h.refs, string(key))
+}
+
+// check compares the index with the model and checks its shape: the root
+// round-trips within RootMax, every leaf is at the same depth, every block
+// but the root holds a key, every allocated block is reached exactly once
+// and none else. lookups also looks every name up with LookupFileName.
+func (h *edHarness) check(lookups bool) {
+	h.t.Helper()
+	v, err := h.ed.Root.AppendBinary(nil)
+	if err != nil {
+		h.t.Fatalf("encode root: %v", err)
+	}
+	if len(v) > h.ed.RootMax {
+		h.t.Fatalf("root is %d bytes, RootMax %d", len(v), h.ed.RootMax)
+	}
+	r, err := DecodeRoot(v)
+	if err != nil {
+		h.t.Fatalf("decode root: %v", err)
+	}
+	h.ed.Root = r
+	tree := &Tree{Root: r, Load: h.ms.peek, InUse: h.ms.inUse}
+
+	got := []string{}
+	err = tree.Walk(func(e *Entry) error {
+		got = append(got, h.show(e.Key))
+		if want := h.refs[string(e.Key)]; e.Ref != want {
+			return fmt.Errorf("entry %q: ref %#x, want %#x", h.show(e.Key), e.Ref, want)
+		}
+		return nil
+	})
+	if err != nil {
+		h.t.Fatalf("Walk: %v", err)
+	}
+	want := make([]string, len(h.keys))
+	for i, k := range h.keys {
+		want[i] = h.show(k)
+	}
+	if diff := gocmp.Diff(want, got); diff != "" {
+		h.t.Fatalf("Walk (-want +got):\n%s", diff)
+	}
+
+	reached := make(map[mft.VCN]bool)
+	leafDepth := -1
+	var visit func(vcn mft.VCN, n *Node, depth int)
+	visit = func(vcn mft.VCN, n *Node, depth int) {
+		if vcn != NoVCN && len(n.Entries) < 2 {
+			h.t.Errorf("INDX block at VCN %d holds no key", vcn)
+		}
+		if n.IsLeaf() {
+			if leafDepth < 0 {
+				leafDepth = depth
+			} else if depth != leafDepth {
+				h.t.Errorf("leaf at VCN %d has depth %d, another %d", vcn, depth, leafDepth)
+			}
+			return
+		}
+		for _, e := range n.Entries {
+			if reached[e.Child] {
+				h.t.Fatalf("VCN %d reached twice", e.Child)
+			}
+			reached[e.Child] = true
+			blk, err := h.ms.peek(e.Child)
+			if err != nil {
+				h.t.Fatal(err)
+			}
+			visit(e.Child, &blk.Node, depth+1)
+		}
+	}
+	visit(NoVCN, &r.Node, 0)
+	h.depth = leafDepth
+	if diff := gocmp.Diff(slices.Sorted(maps.Keys(h.ms.allocated)), slices.Sorted(maps.Keys(reached))); diff != "" {
+		h.t.Errorf("allocated blocks (-want) vs reached (+got):\n%s", diff)
+	}
+	if n := h.ms.allocs - h.ms.frees; n != len(reached) {
+		h.t.Errorf("Alloc - Free = %d, %d blocks reached", n, len(reached))
+	}
+	if len(h.ms.blocks) != len(h.ms.allocated) {
+		h.t.Errorf("%d blocks stored, %d allocated", len(h.ms.blocks), len(h.ms.allocated))
+	}
+	if len(h.keys) == 0 && (!r.IsLeaf() || len(r.Entries) != 1) {
+		h.t.Errorf("empty index: root flags %v with %d entries, want a leaf with an end entry", r.Flags, len(r.Entries))
+	}
+
+	if lookups && h.fileNames {
+		for _, k := range h.keys {
+			fn, _ := mft.DecodeFileName(k)
+			es, err := tree.LookupFileName(h.u, fn.Name)
+			if err != nil {
+				h.t.Fatalf("LookupFileName(%q): %v", fn.NameString(), err)
+			}
+			if !slices.ContainsFunc(es, func(e Entry) bool { return bytes.Equal(e.Key, k) && e.Ref == h.refs[string(k)] }) {
+				h.t.Fatalf("LookupFileName(%q) = %d entries without it", fn.NameString(), len(es))
+			}
+		}
+	}
+}
+
+// nameGen makes file names: ASCII, non-ASCII (including a surrogate
+// pair), case variants of names already in use, and long names.
+type nameGen struct {
+	rng     *rand.Rand
+	maxLen  int // in UTF-16 code units
+	letters []rune
+}
+
+func newNameGen(seed uint64, maxLen int) *nameGen {
+	return &nameGen{
+		rng:     rand.New(rand.NewPCG(seed, 1)),
+		maxLen:  maxLen,
+		letters: []rune("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._- éÉßàÀøØαΑωΩжЖдДǆǅǄ日本語ÿŸ🙂"),
+	}
+}
+
+func (g *nameGen) name(existing []string) string {
+	switch k := g.rng.IntN(10); {
+	case k < 2 && len(existing) > 0:
+		// a case variant of a name in use (or the name itself)
+		rs := []rune(existing[g.rng.IntN(len(existing))])
+		for i := range rs {
+			if g.rng.IntN(2) == 0 {
+				rs[i] = []rune(strings.ToUpper(string(rs[i])))[0]
+			} else {
+				rs[i] = []rune(strings.ToLower(string(rs[i])))[0]
+			}
+		}
+		if s := string(rs); len(units(s)) <= g.maxLen {
+			return s
+		}
+	case k < 3 && g.maxLen > 200:
+		n := 200 + g.rng.IntN(g.maxLen-199)
+		return strings.Repeat(string(g.letters[g.rng.IntN(26)]), n-8) + fmt.Sprintf("%08x", g.rng.Uint32())
+	}
+	var sb strings.Builder
+	n := 1 + g.rng.IntN(min(g.maxLen, 24))
+	for len(units(sb.String())) < n {
+		sb.WriteRune(g.letters[g.rng.IntN(len(g.letters))])
+	}
+	s := sb.String()
+	for len(units(s)) > g.maxLen {
+		s = string([]rune(s)[:len([]rune(s))-1])
+	}
+	return s
+}
+
+func (h *edHarness) names() []string {
+	out := make([]string, len(h.keys))
+	for i, k := range h.keys {
+		out[i] = h.show(k)
+	}
+	return out
+}
+
+func TestEditorRandomFileNames(t *testing.T) {
+	tests := []struct {
+		name               string
+		blockSize, rootMax int
+		maxLen             int
+		ops                int
+	}{
+		{"4K small root", 4096, 0x100, 255, 3000},
+		{"4K large root", 4096, 0x600, 255, 3000},
+		{"512 small root", 512, 0x100, 25, 3000},
+		{"512 root larger than a block", 512, 0x800, 25, 3000},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, true, tt.blockSize, tt.rootMax)
+			g := newNameGen(uint64(tt.blockSize+tt.rootMax), tt.maxLen)
+			maxDepth := 0
+			for i := range tt.ops {
+				names := h.names()
+				if g.rng.IntN(10) < 6 || len(names) == 0 {
+					h.insert(nameKey(g.name(names)), mft.MakeFileRef(mft.RecordNumber(100+i), uint16(i)))
+				} else if g.rng.IntN(8) == 0 {
+					h.delete(nameKey(g.name(nil))) // mostly absent
+				} else {
+					h.delete(h.keys[g.rng.IntN(len(h.keys))])
+				}
+				if i < 300 || i%20 == 0 {
+					h.check(i%250 == 0)
+					maxDepth = max(maxDepth, h.depth)
+				}
+			}
+			h.check(true)
+			if maxDepth < 2 {
+				t.Errorf("tree reached depth %d only; the test wants several levels", maxDepth)
+			}
+			// Delete the rest in random order, down to an empty root leaf.
+			for len(h.keys) > 0 {
+				h.delete(h.keys[g.rng.IntN(len(h.keys))])
+				if len(h.keys) < 300 || len(h.keys)%20 == 0 {
+					h.check(len(h.keys)%250 == 0)
+				}
+			}
+			if len(h.ms.allocated) != 0 {
+				t.Errorf("empty index keeps %d blocks", len(h.ms.allocated))
+			}
+			t.Logf("max depth %d; Load %d, Store %d, Alloc %d, Free %d", maxDepth, h.ms.loads, h.ms.stores, h.ms.allocs, h.ms.frees)
+		})
+	}
+}
+
+func TestEditorRandomReparse(t *testing.T) {
+	for _, bs := range []int{512, 4096} {
+		t.Run(fmt.Sprint(bs), func(t *testing.T) {
+			h := newHarness(t, false, bs, 0x100)
+			rng := rand.New(rand.NewPCG(uint64(bs), 2))
+			tags := []uint32{0xA0000003, 0xA000000C, 0x80000017, 0x9000001A}
+			maxDepth := 0
+			for i := range 4000 {
+				// Few tags and record numbers that differ in both halves of
+				// the reference, so every u32 of the key decides somewhere.
+				ref := mft.MakeFileRef(mft.RecordNumber(rng.IntN(300))<<(32*rng.IntN(2)), uint16(rng.IntN(3)))
+				key := reparseKey(tags[rng.IntN(len(tags))], ref)
+				if rng.IntN(10) < 6 {
+					h.insert(key, 0x1C) // data offset 0x1C, no data
+				} else {
+					h.delete(key)
+				}
+				if i < 300 || i%20 == 0 {
+					h.check(false)
+					maxDepth = max(maxDepth, h.depth)
+				}
+			}
+			if maxDepth < 2 {
+				t.Errorf("tree reached depth %d only", maxDepth)
+			}
+			for len(h.keys) > 0 {
+				h.delete(h.keys[rng.IntN(len(h.keys))])
+				if len(h.keys) < 300 || len(h.keys)%20 == 0 {
+					h.check(false)
+				}
+			}
+		})
+	}
+}
+
+func TestUlongsCompare(t *testing.T) {
+	tests := []struct {
+		a, b []byte
+		want int
+	}{
+		{reparseKey(1, 5), reparseKey(1, 5), 0},
+		{reparseKey(1, 5), reparseKey(2, 0), -1},
+		{reparseKey(0x100, 0), reparseKey(0xFF, 1), 1},                                              // u32, not bytes
+		{reparseKey(1, 1<<32), reparseKey(1, 2), -1},                                                // low half before high half
+		{reparseKey(1, 0xFFFFFFFF), reparseKey(1, 1<<32), 1},                                        // low half before high half
+		{reparseKey(0xA000000C, 0x100), reparseKey(0xA0000003, 0xFFFF), 1},                          // tag first
+		{reparseKey(0xA0000003, 0x0001000000000005), reparseKey(0xA0000003, 0x0002000000000004), 1}, // low half decides
+	}
+	for _, tt := range tests {
+		if got := ulongsCompare(tt.a, tt.b); got != tt.want {
+			t.Errorf("ulongsCompare(%x, %x) = %d, want %d", tt.a, tt.b, got, tt.want)
+		}
+	}
+}
+
+// TestEditorGrowShrink grows a tree of 512-byte blocks and a small root
+// past several levels, then deletes everything, checking after each step.
+func TestEditorGrowShrink(t *testing.T) {
+	h := newHarness(t, true, 512, 0x100)
+	rng := rand.New(rand.NewPCG(3, 3))
+	var names []string
+	for i := range 1200 {
+		names = append(names, fmt.Sprintf("f%05d-%s", i, strings.Repeat("x", rng.IntN(12))))
+	}
+	maxDepth := 0
+	for i, n := range names {
+		h.insert(nameKey(n), mft.MakeFileRef(mft.RecordNumber(i+64), 1))
+		if i < 300 || i%10 == 0 {
+			h.check(i%500 == 0)
+			maxDepth = max(maxDepth, h.depth)
+		}
+	}
+	h.check(true)
+	if maxDepth < 4 {
+		t.Errorf("depth %d, want at least 4", maxDepth)
+	}
+	rng.Shuffle(len(names), func(i, j int) { names[i], names[j] = names[j], names[i] })
+	for i, n := range names {
+		h.delete(nameKey(n))
+		if i > len(names)-300 || i%10 == 0 {
+			h.check(i%500 == 0)
+		}
+	}
+	if !h.ed.Root.IsLeaf() || len(h.ed.Root.Entries) != 1 || len(h.ms.allocated) != 0 {
+		t.Errorf("after deleting all: root flags %v, %d entries, %d blocks", h.ed.Root.Flags, len(h.ed.Root.Entries), len(h.ms.allocated))
+	}
+	t.Logf("depth %d; Alloc %d, Free %d", maxDepth, h.ms.allocs, h.ms.frees)
+}
