@@ -537,3 +537,277 @@ func TestEditorGrowShrink(t *testing.T) {
 	}
 	t.Logf("depth %d; Alloc %d, Free %d", maxDepth, h.ms.allocs, h.ms.frees)
 }
+
+// TestSetChild checks that an entry keeping its decoded layout gains and
+// loses the sub-node VCN without losing the view-index data between its
+// key and the VCN, and that a packed entry stays packed.
+func TestSetChild(t *testing.T) {
+	raw := make([]byte, 0x20)
+	le.PutUint16(raw, 0x1C)  // data offset
+	le.PutUint16(raw[2:], 4) // data length
+	le.PutUint16(raw[8:], 0x20)
+	le.PutUint16(raw[0x0A:], 12)
+	copy(raw[0x10:], reparseKey(0xA000000C, mft.MakeFileRef(42, 3)))
+	copy(raw[0x1C:], "DATA")
+	e, err := decodeEntry(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	setChild(&e, true, 77)
+	b, err := appendEntry(nil, &e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := decodeEntry(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := got.Data()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b) != 0x28 || got.Child != 77 || !got.HasChild() || string(data) != "DATA" || !bytes.Equal(got.Key, e.Key) {
+		t.Errorf("with child: %d bytes, child %d, flags %v, data %q", len(b), got.Child, got.Flags, data)
+	}
+	setChild(&got, false, 0)
+	back, err := appendEntry(nil, &got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := bytesDiff(raw, back); d != "" {
+		t.Errorf("child removed again:\n%s", d)
+	}
+
+	packed := Entry{Key: nameKey("x")}
+	setChild(&packed, true, 5)
+	if n := packed.encodedLen(); n != align8(entryHeaderLen+len(packed.Key))+8 || packed.Length != 0 {
+		t.Errorf("packed entry with child: length %d (field %d)", n, packed.Length)
+	}
+}
+
+// buildLarge fills a harness with n names without the model (whose
+// sorted-slice inserts would be quadratic) and checks the result once.
+func buildLarge(tb testing.TB, n int) *edHarness {
+	h := newHarness(tb, true, 4096, 0x200)
+	rng := rand.New(rand.NewPCG(100, 100))
+	for i, p := range rng.Perm(n) {
+		key := nameKey(fmt.Sprintf("file-%06d.dat", p))
+		if err := h.ed.Insert(Entry{Ref: mft.MakeFileRef(mft.RecordNumber(64+i), 1), Key: key}); err != nil {
+			tb.Fatalf("Insert %d: %v", i, err)
+		}
+	}
+	return h
+}
+
+// TestEditorCostAt100k counts Load and Store calls of inserts and deletes
+// in a tree of 100,000 names: the Editor loads the path from the root and,
+// when deleting, at most one sibling per level; it stores only what it
+// changed.
+func TestEditorCostAt100k(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a 100,000-entry index")
+	}
+	const n = 100_000
+	h := buildLarge(t, n)
+	count := 0
+	prev := []byte(nil)
+	err := (&Tree{Root: h.ed.Root, Load: h.ms.peek}).Walk(func(e *Entry) error {
+		if prev != nil && h.ed.Compare(prev, e.Key) >= 0 {
+			return fmt.Errorf("entry %d out of order", count)
+		}
+		prev = bytes.Clone(e.Key)
+		count++
+		return nil
+	})
+	if err != nil || count != n {
+		t.Fatalf("Walk: %d entries, %v", count, err)
+	}
+	// Depth: levels of blocks below the root.
+	depth := 0
+	for nd := &h.ed.Root.Node; !nd.IsLeaf(); depth++ {
+		blk, err := h.ms.peek(nd.Entries[0].Child)
+		if err != nil {
+			t.Fatal(err)
+		}
+		nd = &blk.Node
+	}
+	measure := func(op string, keys [][]byte, do func(k []byte) error, maxLoads, maxStores int) {
+		t.Helper()
+		loads, stores, worstL, worstS := 0, 0, 0, 0
+		for _, k := range keys {
+			l0, s0 := h.ms.loads, h.ms.stores
+			if err := do(k); err != nil {
+				t.Fatalf("%s: %v", op, err)
+			}
+			dl, ds := h.ms.loads-l0, h.ms.stores-s0
+			loads, stores = loads+dl, stores+ds
+			worstL, worstS = max(worstL, dl), max(worstS, ds)
+		}
+		t.Logf("%s at %d entries, depth %d: Load %.2f (max %d), Store %.2f (max %d) per call",
+			op, n, depth, float64(loads)/float64(len(keys)), worstL, float64(stores)/float64(len(keys)), worstS)
+		if worstL > maxLoads || worstS > maxStores {
+			t.Errorf("%s: up to %d loads and %d stores, want at most %d and %d", op, worstL, worstS, maxLoads, maxStores)
+		}
+	}
+	var fresh, old [][]byte
+	for i := range 2000 {
+		fresh = append(fresh, nameKey(fmt.Sprintf("new-%06d.dat", i*37%2000)))
+		old = append(old, nameKey(fmt.Sprintf("file-%06d.dat", i*48271%n)))
+	}
+	insert := func(k []byte) error { return h.ed.Insert(Entry{Ref: 99, Key: k}) }
+	measure("Insert", fresh, insert, depth, 2*depth+1)
+	measure("Delete", old, h.ed.Delete, 2*depth, 3*depth+1)
+	if depth < 2 || depth > 4 {
+		t.Errorf("depth %d for %d entries in 4 KiB blocks", depth, n)
+	}
+}
+
+func BenchmarkEditorInsert100k(b *testing.B) {
+	h := buildLarge(b, 100_000)
+	i := 0
+	for b.Loop() {
+		if err := h.ed.Insert(Entry{Ref: 99, Key: nameKey(fmt.Sprintf("bench-%08d", i*7919))}); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+}
+
+func TestEditorErrors(t *testing.T) {
+	errBoom := errors.New("boom")
+	// grown builds a two-level tree of 512-byte blocks.
+	grown := func(t *testing.T) *edHarness {
+		h := newHarness(t, true, 512, 0x100)
+		for i := range 60 {
+			h.insert(nameKey(fmt.Sprintf("n%03d", i)), mft.FileRef(i+1))
+		}
+		h.check(true)
+		if h.depth < 2 {
+			t.Fatalf("depth %d", h.depth)
+		}
+		return h
+	}
+	leafOf := func(h *edHarness, name string) mft.VCN {
+		vcn, nd := NoVCN, &h.ed.Root.Node
+		for !nd.IsLeaf() {
+			i, _ := slices.BinarySearchFunc(nd.Entries[:len(nd.Entries)-1], nameKey(name), func(e Entry, k []byte) int { return h.ed.Compare(e.Key, k) })
+			vcn = nd.Entries[i].Child
+			blk, err := h.ms.peek(vcn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			nd = &blk.Node
+		}
+		return vcn
+	}
+	t.Run("load error", func(t *testing.T) {
+		h := grown(t)
+		h.ms.fail[leafOf(h, "n030x")] = errBoom
+		s := h.snapshot()
+		if err := h.ed.Insert(Entry{Ref: 1, Key: nameKey("n030x")}); !errors.Is(err, errBoom) {
+			t.Errorf("Insert = %v, want the Load error", err)
+		}
+		if err := h.ed.Delete(nameKey("n030")); !errors.Is(err, errBoom) {
+			t.Errorf("Delete = %v, want the Load error", err)
+		}
+		h.unchanged("failed edits", s)
+	})
+	t.Run("corrupt block", func(t *testing.T) {
+		h := grown(t)
+		vcn := leafOf(h, "n045")
+		h.ms.blocks[vcn] = bytes.Clone(h.ms.blocks[vcn])
+		h.ms.blocks[vcn][0] = 'X'
+		s := h.snapshot()
+		err := h.ed.Delete(nameKey("n045"))
+		if ce := corruptAt(t, err); ce.VCN != vcn {
+			t.Errorf("error at VCN %d, want %d", ce.VCN, vcn)
+		}
+		h.unchanged("failed Delete", s)
+	})
+	t.Run("loop", func(t *testing.T) {
+		h := newHarness(t, true, 512, 0x100)
+		vcn, _ := h.ms.alloc()
+		self := &Block{VCN: vcn, Node: Node{Flags: NodeHasChildren, Entries: []Entry{{Flags: EntryLast | EntryHasChild, Child: vcn}}}}
+		if err := h.ms.store(self); err != nil {
+			t.Fatal(err)
+		}
+		h.ed.Root.Flags = NodeHasChildren
+		h.ed.Root.Entries = []Entry{{Flags: EntryLast | EntryHasChild, Child: vcn}}
+		s := h.snapshot()
+		err := h.ed.Insert(Entry{Ref: 1, Key: nameKey("a")})
+		if ce := corruptAt(t, err); !strings.Contains(ce.Field, "loop") {
+			t.Errorf("error %v, want a loop", err)
+		}
+		if err := h.ed.Delete(nameKey("a")); !errors.Is(err, ErrCorrupt) {
+			t.Errorf("Delete = %v, want ErrCorrupt", err)
+		}
+		h.unchanged("edits of a looping index", s)
+	})
+	t.Run("too large", func(t *testing.T) {
+		h := grown(t)
+		s := h.snapshot()
+		err := h.ed.Insert(Entry{Ref: 1, Key: nameKey(strings.Repeat("L", 40))})
+		if !errors.Is(err, ErrTooLarge) {
+			t.Errorf("Insert of a 40-character name into 512-byte blocks = %v, want ErrTooLarge", err)
+		}
+		h.unchanged("failed Insert", s)
+		// 27 characters make the largest entry that fits (144 bytes with a sub-node).
+		h.insert(nameKey(strings.Repeat("L", 27)), 7)
+		h.check(true)
+	})
+	t.Run("bad editor", func(t *testing.T) {
+		for _, tt := range []struct {
+			name string
+			edit func(ed *Editor)
+		}{
+			{"RootMax", func(ed *Editor) { ed.RootMax = 0x37 }},
+			{"BlockSize", func(ed *Editor) { ed.BlockSize = 1000 }},
+			{"Compare", func(ed *Editor) { ed.Compare = nil }},
+			{"Root", func(ed *Editor) { ed.Root = nil }},
+		} {
+			h := newHarness(t, true, 4096, 0x100)
+			tt.edit(h.ed)
+			if err := h.ed.Insert(Entry{Ref: 1, Key: nameKey("a")}); err == nil {
+				t.Errorf("%s: Insert succeeded", tt.name)
+			}
+			if err := h.ed.Delete(nameKey("a")); err == nil || errors.Is(err, ErrNotFound) {
+				t.Errorf("%s: Delete = %v, want a configuration error", tt.name, err)
+			}
+		}
+	})
+}
+
+// FuzzEditor reads bytes as edits: the first picks the block size and
+// RootMax, each further byte inserts (bit 7 clear) or deletes one of 64
+// names. The index must match the model after every edit.
+func FuzzEditor(f *testing.F) {
+	f.Add([]byte{0, 1, 2, 3, 4, 5, 0x81, 0x82})
+	f.Add([]byte("\x01abcdefghijklmnopqrstuvwxyz0123456789\xe1\xe2\xe3\xc1\xc2"))
+	f.Add([]byte("\x02ABCDEFGHIJKLMNOPQRSTUVWXYZ!?<>\xc1\xc2\xc3\xc4\xc5\xc6\xc7\xc8\xc9\xca\xcb\xcc\xcd\xce\xcf"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(data) == 0 {
+			return
+		}
+		cfg := data[0]
+		bs, maxLen := 512, 25
+		if cfg&1 != 0 {
+			bs, maxLen = 4096, 255
+		}
+		rootMax := []int{0x58, 0x100, 0x300, 0x1000}[cfg>>1&3]
+		h := newHarness(t, true, bs, rootMax)
+		g := newNameGen(uint64(cfg), maxLen)
+		pool := make([]string, 64)
+		for i := range pool {
+			pool[i] = g.name(pool[:i])
+		}
+		for _, b := range data[1:] {
+			key := nameKey(pool[b&0x3F])
+			if b&0x80 != 0 {
+				h.delete(key)
+			} else {
+				h.insert(key, mft.FileRef(b)+1)
+			}
+			h.check(true)
+		}
+	})
+}
