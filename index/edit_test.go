@@ -811,3 +811,66 @@ func FuzzEditor(f *testing.F) {
 		}
 	})
 }
+
+// TestEditorRealIndexes edits directory indexes written by Windows 10 and
+// by ntfs-3g (mkntfs images): their decoded entry layouts, slack and VCN
+// numbering must survive inserts and deletes down to an empty root.
+func TestEditorRealIndexes(t *testing.T) {
+	for _, src := range []struct {
+		name string
+		get  func() (*realVolume, error)
+	}{{"windows", windowsVolume}, {"mkntfs", mkntfsVolume}} {
+		t.Run(src.name, func(t *testing.T) {
+			v := realVolumeOrSkip(t, src.get)
+			for _, d := range v.dirs {
+				if d.alloc == nil {
+					continue
+				}
+				t.Run(d.name, func(t *testing.T) {
+					ri := decodeReal(t, &d)
+					bs := int(ri.root.BlockSize)
+					h := newHarness(t, true, bs, max(len(d.root), 0x1C0))
+					h.u = v.upcase
+					h.ed.Compare = fileNameCompare(v.upcase)
+					h.ed.Root = ri.root
+					for vcn := range ri.inUse {
+						h.ms.blocks[vcn] = ri.raws[vcn]
+						h.ms.allocated[vcn] = true
+						h.ms.next = max(h.ms.next, vcn+1)
+					}
+					err := ri.tree().Walk(func(e *Entry) error {
+						h.keys = append(h.keys, bytes.Clone(e.Key))
+						h.refs[string(e.Key)] = e.Ref
+						return nil
+					})
+					if err != nil {
+						t.Fatal(err)
+					}
+					h.ms.allocs = len(h.ms.allocated)
+					h.check(true)
+					g := newNameGen(uint64(len(h.keys)), 255)
+					for i := range 400 {
+						if i%2 == 0 {
+							h.insert(nameKey(g.name(h.names())), mft.MakeFileRef(mft.RecordNumber(5000+i), 1))
+						} else {
+							h.delete(h.keys[g.rng.IntN(len(h.keys))])
+						}
+						if i%10 == 0 {
+							h.check(i%100 == 0)
+						}
+					}
+					h.check(true)
+					for len(h.keys) > 0 {
+						h.delete(h.keys[g.rng.IntN(len(h.keys))])
+						if len(h.keys)%10 == 0 {
+							h.check(false)
+						}
+					}
+					if len(h.ms.allocated) != 0 {
+						t.Errorf("empty index keeps %d blocks", len(h.ms.allocated))
+					}
+				})
+			}
+		})
+	}
+}
