@@ -2,6 +2,8 @@ package index
 
 import (
 	"errors"
+	"fmt"
+	"slices"
 
 	"github.com/ntfsedit/ntfsedit/mft"
 )
@@ -13,6 +15,10 @@ var (
 	ErrExists = errors.New("index: key already in the index")
 	// ErrNotFound is returned by Delete when no entry has the key.
 	ErrNotFound = errors.New("index: key not in the index")
+	// ErrTooLarge is returned by Insert when the entry is too large for
+	// the index blocks: three such entries and an end entry must fit one
+	// block, so that a full block can always be split in two.
+	ErrTooLarge = errors.New("index: entry too large for an index block")
 )
 
 // Editor inserts and deletes the entries of one index B-tree ($I30 of a
@@ -53,14 +59,590 @@ type Editor struct {
 
 // Insert adds e (Ref and Key set; Flags, Child and Length are the
 // Editor's) in key order, splitting full nodes. It fails with ErrExists
-// when the key is present; then nothing has changed.
+// when the key is present and with ErrTooLarge when the entry could not be
+// split off with others; then nothing has changed.
+//
+// The Editor changes copies of the loaded blocks and calls Store, Free and
+// changes Root only once the edit has succeeded, so an error from Load or
+// a corrupt block leaves the index as it was (Alloc may have been called).
+// After an error from Alloc, Store or Free the caller must drop the whole
+// transaction.
 func (ed *Editor) Insert(e Entry) error {
-	return errors.New("index: Editor.Insert not implemented")
+	op, err := ed.begin()
+	if err != nil {
+		return err
+	}
+	if len(e.Key) == 0 {
+		return errors.New("index: Insert: entry has no key")
+	}
+	e.Flags, e.Child, e.Length, e.KeyLength, e.raw = 0, 0, 0, 0, nil
+	e.DataOffset, e.DataLength = uint16(e.Ref), uint16(e.Ref>>16)
+	if size, room := align8(entryHeaderLen+len(e.Key))+childLen, op.newRoom(); 3*size+endLen+childLen > room {
+		return fmt.Errorf("%w: key of %d bytes makes an entry of %d bytes; at most %d fit a %d-byte block",
+			ErrTooLarge, len(e.Key), size, (room-endLen-childLen)/3&^7, ed.BlockSize)
+	}
+	path, found, err := op.search(e.Key)
+	if err != nil {
+		return err
+	}
+	if found {
+		return ErrExists
+	}
+	leaf := path[len(path)-1]
+	leaf.n.Entries = slices.Insert(leaf.n.Entries, leaf.i, e)
+	op.markDirty(leaf.vcn)
+	if err := op.fix(path, false); err != nil {
+		return err
+	}
+	return op.commit()
 }
 
 // Delete removes the entry whose key compares equal to key, merging or
 // rebalancing nodes that become too empty and freeing emptied blocks. It
 // fails with ErrNotFound when the key is absent; then nothing has changed.
+//
+// An entry of an index node is replaced by its predecessor, the last key
+// of its left sub-tree. A block left with less than a third of its room in
+// use (or no key) is merged with a sibling and their separator when they
+// fit one block, and otherwise shares the entries evenly with it. A root
+// left with only an end entry takes in its one sub-node when that fits
+// RootMax, and becomes a leaf again once the index is empty. When the
+// predecessor is longer than the deleted key a node may overflow and be
+// split, so Delete may call Alloc. Errors are as for Insert.
 func (ed *Editor) Delete(key []byte) error {
-	return errors.New("index: Editor.Delete not implemented")
+	op, err := ed.begin()
+	if err != nil {
+		return err
+	}
+	path, found, err := op.search(key)
+	if err != nil {
+		return err
+	}
+	if !found {
+		return ErrNotFound
+	}
+	at := path[len(path)-1]
+	if at.n.IsLeaf() {
+		at.n.Entries = slices.Delete(at.n.Entries, at.i, at.i+1)
+		op.markDirty(at.vcn)
+		if err := op.fix(path, true); err != nil {
+			return err
+		}
+		return op.commit()
+	}
+	// Find the predecessor: the last key of the rightmost leaf under the
+	// deleted entry's sub-node.
+	for s := at; !s.n.IsLeaf(); {
+		if s, err = op.child(s, len(path)); err != nil {
+			return err
+		}
+		s.i = len(s.n.Entries) - 1
+		path = append(path, s)
+	}
+	leaf := &path[len(path)-1]
+	if len(leaf.n.Entries) < 2 {
+		return &CorruptError{VCN: leaf.vcn, Field: "index node (no key in a sub-node)"}
+	}
+	leaf.i = len(leaf.n.Entries) - 2
+	pred := leaf.n.Entries[leaf.i]
+	leaf.n.Entries = slices.Delete(leaf.n.Entries, leaf.i, leaf.i+1)
+	op.markDirty(leaf.vcn)
+	setChild(&pred, true, at.n.Entries[at.i].Child)
+	at.n.Entries[at.i] = pred
+	op.markDirty(at.vcn)
+	if err := op.fix(path, true); err != nil {
+		return err
+	}
+	return op.commit()
+}
+
+// Sizes of packed entries.
+const (
+	endLen   = entryHeaderLen // an end entry without sub-node
+	childLen = 8              // the sub-node VCN ending an entry
+)
+
+// step is one node on the path from the root: the node, and the index of
+// the entry whose sub-node is the next step (or of the key found).
+//
+// Not an on-disk structure.
+type step struct {
+	vcn mft.VCN // NoVCN for the root
+	n   *Node
+	i   int
+}
+
+// edit is the state of one Insert or Delete. It works on copies of the
+// root and of every block it loads, and hands them to Store and Root only
+// in commit.
+//
+// Not an on-disk structure.
+type edit struct {
+	ed          *Editor
+	root        Node
+	rootChanged bool
+	blocks      map[mft.VCN]*Block // copies of the loaded and new blocks
+	dirty       []mft.VCN          // blocks to store, in the order first changed
+	isDirty     map[mft.VCN]bool
+	freed       []mft.VCN
+	isFreed     map[mft.VCN]bool
+	reached     map[mft.VCN]bool // VCNs reached through sub-node pointers
+	made        map[mft.VCN]bool // blocks this edit allocated
+}
+
+func (ed *Editor) begin() (*edit, error) {
+	if ed.Root == nil {
+		return nil, errNoRoot
+	}
+	if ed.Compare == nil {
+		return nil, errors.New("index: Editor has no Compare function")
+	}
+	if ed.BlockSize < 0 || !validBlockSize(uint32(ed.BlockSize)) {
+		return nil, fmt.Errorf("index: Editor block size %d is not a power of two from 512 bytes to 1 MiB", ed.BlockSize)
+	}
+	if n := len(ed.Root.Entries); n == 0 || !ed.Root.Entries[n-1].IsLast() {
+		return nil, &CorruptError{VCN: NoVCN, Offset: rootHeaderLen, Field: "index node (no last entry)"}
+	}
+	op := &edit{
+		ed:      ed,
+		root:    ed.Root.Node,
+		blocks:  make(map[mft.VCN]*Block),
+		isDirty: make(map[mft.VCN]bool),
+		isFreed: make(map[mft.VCN]bool),
+		reached: make(map[mft.VCN]bool),
+		made:    make(map[mft.VCN]bool),
+	}
+	op.root.Entries = slices.Clone(ed.Root.Entries)
+	if least := rootHeaderLen + op.entriesOff(NoVCN, &op.root) + endLen + childLen; ed.RootMax < least {
+		return nil, fmt.Errorf("index: Editor RootMax %d is below %d bytes, the smallest root with a sub-node", ed.RootMax, least)
+	}
+	return op, nil
+}
+
+// newEntriesOff is where the entries of a new block start, relative to the
+// node header: after the update sequence array, 8-aligned (as
+// Block.AppendBinary lays it out).
+func newEntriesOff(blockSize int) int {
+	return align8(blockHeaderLen+nodeHeaderLen+2*(blockSize/mft.SectorSize+1)) - blockHeaderLen
+}
+
+// newRoom is the room for the entries of a new block.
+func (op *edit) newRoom() int {
+	return op.ed.BlockSize - blockHeaderLen - newEntriesOff(op.ed.BlockSize)
+}
+
+func (op *edit) entriesOff(vcn mft.VCN, n *Node) int {
+	switch {
+	case n.EntriesOffset != 0:
+		return int(n.EntriesOffset)
+	case vcn == NoVCN:
+		return nodeHeaderLen
+	}
+	return newEntriesOff(op.ed.BlockSize)
+}
+
+// room is the number of bytes the entries of the node may take.
+func (op *edit) room(s step) int {
+	if s.vcn == NoVCN {
+		return op.ed.RootMax - rootHeaderLen - op.entriesOff(NoVCN, s.n)
+	}
+	return op.ed.BlockSize - blockHeaderLen - op.entriesOff(s.vcn, s.n)
+}
+
+func entriesLen(es []Entry) int {
+	n := 0
+	for i := range es {
+		n += es[i].encodedLen()
+	}
+	return n
+}
+
+func (op *edit) markDirty(vcn mft.VCN) {
+	if vcn == NoVCN {
+		op.rootChanged = true
+		return
+	}
+	if !op.isDirty[vcn] {
+		op.isDirty[vcn] = true
+		op.dirty = append(op.dirty, vcn)
+	}
+}
+
+func (op *edit) free(vcn mft.VCN) {
+	if !op.isFreed[vcn] {
+		op.isFreed[vcn] = true
+		op.freed = append(op.freed, vcn)
+	}
+}
+
+// load returns this edit's copy of the block at vcn, loading it on first
+// use.
+func (op *edit) load(vcn mft.VCN) (*Block, error) {
+	if op.isFreed[vcn] {
+		return nil, &CorruptError{VCN: vcn, Field: "sub-node pointer (to a block freed by this edit)"}
+	}
+	if b, ok := op.blocks[vcn]; ok {
+		return b, nil
+	}
+	if op.ed.Load == nil {
+		return nil, &CorruptError{VCN: vcn, Field: "sub-node pointer (index has no $INDEX_ALLOCATION)"}
+	}
+	blk, err := op.ed.Load(vcn)
+	if err != nil {
+		return nil, fmt.Errorf("index: load INDX block at VCN %d: %w", vcn, err)
+	}
+	if blk == nil {
+		return nil, &CorruptError{VCN: vcn, Field: "sub-node pointer (no block loaded)"}
+	}
+	if blk.VCN != vcn {
+		return nil, &CorruptError{VCN: vcn, Offset: 0x10, Field: "INDX block VCN", Value: int64(blk.VCN)}
+	}
+	if int(blk.AllocatedSize)+blockHeaderLen != op.ed.BlockSize {
+		return nil, &CorruptError{VCN: vcn, Offset: blockHeaderLen + 8, Field: "INDX allocated size (differs from the index block size)", Value: blk.AllocatedSize}
+	}
+	if n := len(blk.Entries); n == 0 || !blk.Entries[n-1].IsLast() {
+		return nil, &CorruptError{VCN: vcn, Offset: blockHeaderLen, Field: "index node (no last entry)"}
+	}
+	c := *blk
+	c.Entries = slices.Clone(blk.Entries)
+	op.blocks[vcn] = &c
+	return &c, nil
+}
+
+// child loads the sub-node of entry p.i of p, at depth below the root.
+func (op *edit) child(p step, depth int) (step, error) {
+	if depth > maxDepth {
+		return step{}, &CorruptError{VCN: p.vcn, Field: "index depth", Value: depth}
+	}
+	return op.reach(p, p.i)
+}
+
+// reach loads the sub-node of entry i of p. Every block of the index is
+// reached at most once per edit: a second pointer to it is a loop or a
+// cross-link. Blocks this edit allocated may be reached again as siblings.
+func (op *edit) reach(p step, i int) (step, error) {
+	e := &p.n.Entries[i]
+	if !e.HasChild() {
+		return step{}, &CorruptError{VCN: p.vcn, Field: "index entry flags (no sub-node in an index node)", Value: e.Flags}
+	}
+	if op.reached[e.Child] && !op.made[e.Child] {
+		return step{}, &CorruptError{VCN: e.Child, Field: "sub-node pointer (loop)"}
+	}
+	blk, err := op.load(e.Child)
+	if err != nil {
+		return step{}, err
+	}
+	op.reached[e.Child] = true
+	return step{vcn: e.Child, n: &blk.Node}, nil
+}
+
+// find returns the index of the first entry of n whose key is not below
+// key (the end entry when there is none), and whether that key equals key.
+func (op *edit) find(n *Node, key []byte) (int, bool) {
+	return slices.BinarySearchFunc(n.Entries[:len(n.Entries)-1], key, func(e Entry, k []byte) int {
+		return op.ed.Compare(e.Key, k)
+	})
+}
+
+// search descends from the root towards key and returns the path, whose
+// last step is the node holding key (found) or the leaf where it belongs.
+func (op *edit) search(key []byte) (path []step, found bool, err error) {
+	s := step{vcn: NoVCN, n: &op.root}
+	for depth := 0; ; depth++ {
+		var eq bool
+		s.i, eq = op.find(s.n, key)
+		path = append(path, s)
+		if eq || s.n.IsLeaf() {
+			return path, eq, nil
+		}
+		if s, err = op.child(s, depth+1); err != nil {
+			return nil, false, err
+		}
+	}
+}
+
+// setChild gives e a sub-node pointer to vcn (has) or removes it. An entry
+// that keeps its decoded layout grows or shrinks by the 8 bytes of the
+// pointer, so bytes between the key and the pointer (view-index data)
+// stay; others get the packed layout.
+func setChild(e *Entry, has bool, vcn mft.VCN) {
+	if e.HasChild() != has {
+		n := int(e.Length)
+		switch {
+		case n != 0 && len(e.raw) == n && has && n+childLen <= 0xFFF8:
+			raw := make([]byte, n+childLen)
+			copy(raw, e.raw)
+			e.raw, e.Length = raw, uint16(n+childLen)
+		case n != 0 && len(e.raw) == n && !has:
+			e.raw, e.Length = e.raw[:n-childLen], uint16(n-childLen)
+		default:
+			e.raw, e.Length = nil, 0
+		}
+		e.Flags ^= EntryHasChild
+	}
+	e.Child = 0
+	if has {
+		e.Child = vcn
+	}
+}
+
+// fix walks the path up from the leaf: it splits nodes that overflow,
+// moves the root's entries into a new block when the root overflows, and
+// when deleting rebalances nodes that are too empty and shrinks the root.
+func (op *edit) fix(path []step, deleting bool) error {
+	for level := len(path) - 1; level >= 0; {
+		s := &path[level]
+		if entriesLen(s.n.Entries) > op.room(*s) {
+			if level == 0 {
+				b, err := op.pushDown()
+				if err != nil {
+					return err
+				}
+				path = slices.Insert(path, 1, step{vcn: b.VCN, n: &b.Node, i: path[0].i})
+				path[0].i = 0
+				level = 1
+				continue
+			}
+			if err := op.split(s, &path[level-1]); err != nil {
+				return err
+			}
+			continue
+		}
+		if deleting && level > 0 && op.underfull(*s) {
+			if err := op.rebalance(*s, &path[level-1]); err != nil {
+				return err
+			}
+		}
+		level--
+	}
+	if deleting {
+		return op.shrinkRoot()
+	}
+	return nil
+}
+
+func (op *edit) alloc() (mft.VCN, error) {
+	if op.ed.Alloc == nil {
+		return 0, errors.New("index: Editor has no Alloc function")
+	}
+	vcn, err := op.ed.Alloc()
+	if err != nil {
+		return 0, fmt.Errorf("index: allocate an INDX block: %w", err)
+	}
+	if vcn < 0 || op.blocks[vcn] != nil || op.isFreed[vcn] || op.reached[vcn] {
+		return 0, fmt.Errorf("index: Alloc returned VCN %d, which is in use", vcn)
+	}
+	op.made[vcn] = true
+	return vcn, nil
+}
+
+// pushDown moves every entry of the root into a new block and leaves the
+// root with an end entry pointing at it.
+func (op *edit) pushDown() (*Block, error) {
+	vcn, err := op.alloc()
+	if err != nil {
+		return nil, err
+	}
+	b := &Block{VCN: vcn, Node: Node{Flags: op.root.Flags & NodeHasChildren, Entries: op.root.Entries}}
+	op.blocks[vcn] = b
+	op.reached[vcn] = true
+	op.markDirty(vcn)
+	op.root.Entries = []Entry{{Flags: EntryLast | EntryHasChild, Child: vcn}}
+	op.root.Flags |= NodeHasChildren
+	op.markDirty(NoVCN)
+	return b, nil
+}
+
+// splitPoint chooses the entry of keys (a node's entries without its end
+// entry) to move up between keys[:m] + an end entry of leftEnd bytes and
+// keys[m+1:] + one of rightEnd bytes, so that both keep a key, the left
+// fits leftRoom, and the larger side is as small as possible. With
+// bothFit the right side must fit rightRoom too; without, a right side
+// that does not fit is split again. It returns -1 when there is no such
+// entry.
+func splitPoint(keys []Entry, leftEnd, rightEnd, leftRoom, rightRoom int, bothFit bool) int {
+	best, bestMax := -1, 0
+	total := entriesLen(keys)
+	pre := 0
+	for m := range keys {
+		size := keys[m].encodedLen()
+		if m >= 1 && m <= len(keys)-2 {
+			l, r := pre+leftEnd, total-pre-size+rightEnd
+			if l <= leftRoom && (!bothFit || r <= rightRoom) {
+				if big := max(l, r); best < 0 || big < bestMax {
+					best, bestMax = m, big
+				}
+			}
+		}
+		pre += size
+	}
+	return best
+}
+
+// split moves the first entries of the overflowing block s into a new
+// block and the entry after them up into the parent p, pointing at the
+// new block. s keeps its VCN and the rest.
+func (op *edit) split(s, p *step) error {
+	es := s.n.Entries
+	keys := len(es) - 1
+	leftEnd := Entry{Flags: EntryLast}
+	if !s.n.IsLeaf() {
+		leftEnd.Flags |= EntryHasChild
+	}
+	m := splitPoint(es[:keys], leftEnd.encodedLen(), es[keys].encodedLen(), op.newRoom(), op.room(*s), false)
+	if m < 0 {
+		return fmt.Errorf("%w: INDX block at VCN %d overflows and cannot be split", ErrTooLarge, s.vcn)
+	}
+	vcn, err := op.alloc()
+	if err != nil {
+		return err
+	}
+	mid := es[m]
+	if leftEnd.HasChild() {
+		leftEnd.Child = mid.Child
+	}
+	left := make([]Entry, 0, m+1)
+	left = append(append(left, es[:m]...), leftEnd)
+	b := &Block{VCN: vcn, Node: Node{Flags: s.n.Flags & NodeHasChildren, Entries: left}}
+	op.blocks[vcn] = b
+	op.reached[vcn] = true
+	op.markDirty(vcn)
+	s.n.Entries = slices.Clone(es[m+1:])
+	op.markDirty(s.vcn)
+	setChild(&mid, true, vcn)
+	p.n.Entries = slices.Insert(p.n.Entries, p.i, mid)
+	p.i++
+	op.markDirty(p.vcn)
+	return nil
+}
+
+// underfull reports whether a block holds no key or uses less than a third
+// of its room. A split leaves about half in each block, so a block has to
+// lose a good part of its entries before it is rebalanced again.
+func (op *edit) underfull(s step) bool {
+	return len(s.n.Entries) < 2 || 3*entriesLen(s.n.Entries) < op.room(s)
+}
+
+// rebalance merges block s, a sub-node of entry p.i of p, with a sibling
+// and their separator in p when they fit one block, freeing the emptied
+// block; otherwise it shares their entries evenly between them.
+func (op *edit) rebalance(s step, p *step) error {
+	if len(p.n.Entries) < 2 {
+		return nil // no sibling
+	}
+	// sep separates l, the sub-node of entry sep, from r, that of sep+1.
+	sep := p.i - 1
+	var l, r step
+	var err error
+	if p.i == 0 {
+		sep, l = 0, s
+		r, err = op.reach(*p, 1)
+	} else {
+		l, err = op.reach(*p, sep)
+		r = s
+	}
+	if err != nil {
+		return err
+	}
+	if l.n.IsLeaf() != r.n.IsLeaf() {
+		return &CorruptError{VCN: p.vcn, Field: "sub-node depth (a leaf beside an index node)"}
+	}
+	internal := !l.n.IsLeaf()
+	lkeys, lend := l.n.Entries[:len(l.n.Entries)-1], l.n.Entries[len(l.n.Entries)-1]
+	rkeys, rend := r.n.Entries[:len(r.n.Entries)-1], r.n.Entries[len(r.n.Entries)-1]
+	down := p.n.Entries[sep]
+	setChild(&down, internal, lend.Child)
+
+	if entriesLen(lkeys)+down.encodedLen()+entriesLen(r.n.Entries) <= op.room(r) {
+		merged := make([]Entry, 0, len(lkeys)+1+len(r.n.Entries))
+		merged = append(append(append(merged, lkeys...), down), r.n.Entries...)
+		r.n.Entries = merged
+		op.markDirty(r.vcn)
+		p.n.Entries = slices.Delete(p.n.Entries, sep, sep+1)
+		p.i = sep
+		op.markDirty(p.vcn)
+		op.free(l.vcn)
+		return nil
+	}
+
+	all := make([]Entry, 0, len(lkeys)+1+len(rkeys))
+	all = append(append(append(all, lkeys...), down), rkeys...)
+	m := splitPoint(all, lend.encodedLen(), rend.encodedLen(), op.room(l), op.room(r), true)
+	if m < 0 {
+		if len(s.n.Entries) >= 2 {
+			return nil // leave it less full than wanted
+		}
+		other := l.vcn
+		if other == s.vcn {
+			other = r.vcn
+		}
+		return fmt.Errorf("%w: INDX block at VCN %d has no key and cannot take one from VCN %d", ErrTooLarge, s.vcn, other)
+	}
+	if m == len(lkeys) {
+		return nil // already as even as it gets
+	}
+	up := all[m]
+	setChild(&lend, internal, up.Child)
+	setChild(&up, true, l.vcn)
+	left := make([]Entry, 0, m+1)
+	l.n.Entries = append(append(left, all[:m]...), lend)
+	right := make([]Entry, 0, len(all)-m)
+	r.n.Entries = append(append(right, all[m+1:]...), rend)
+	p.n.Entries[sep] = up
+	op.markDirty(l.vcn)
+	op.markDirty(r.vcn)
+	op.markDirty(p.vcn)
+	return nil
+}
+
+// shrinkRoot takes the one sub-node of a root left with only an end entry
+// into the root when its entries fit, freeing its block, as often as that
+// applies. A root that takes in a leaf becomes a leaf.
+func (op *edit) shrinkRoot() error {
+	for !op.root.IsLeaf() && len(op.root.Entries) == 1 {
+		vcn := op.root.Entries[0].Child
+		blk, err := op.load(vcn)
+		if err != nil {
+			return err
+		}
+		if entriesLen(blk.Entries) > op.room(step{vcn: NoVCN, n: &op.root}) {
+			return nil
+		}
+		op.root.Entries = blk.Entries
+		op.root.Flags = op.root.Flags&^NodeHasChildren | blk.Flags&NodeHasChildren
+		op.markDirty(NoVCN)
+		op.free(vcn)
+	}
+	return nil
+}
+
+// commit stores the changed blocks, frees the emptied ones and updates the
+// root.
+func (op *edit) commit() error {
+	for _, vcn := range op.dirty {
+		if op.isFreed[vcn] {
+			continue
+		}
+		if op.ed.Store == nil {
+			return errors.New("index: Editor has no Store function")
+		}
+		if err := op.ed.Store(op.blocks[vcn]); err != nil {
+			return fmt.Errorf("index: store INDX block at VCN %d: %w", vcn, err)
+		}
+	}
+	for _, vcn := range op.freed {
+		if op.ed.Free == nil {
+			return errors.New("index: Editor has no Free function")
+		}
+		if err := op.ed.Free(vcn); err != nil {
+			return fmt.Errorf("index: free INDX block at VCN %d: %w", vcn, err)
+		}
+	}
+	if op.rootChanged {
+		// A changed root is packed: allocated == in use.
+		used := op.entriesOff(NoVCN, &op.root) + entriesLen(op.root.Entries)
+		op.root.IndexLength, op.root.AllocatedSize = uint32(used), uint32(used)
+		op.ed.Root.Node = op.root
+	}
+	return nil
 }
