@@ -107,18 +107,15 @@ func (b *bitmap) free(first, n int64) {
 	}
 }
 
-// findFree returns the first clear bit at or after from (wrapping to lo),
-// or -1.
-func (b *bitmap) findFree(from, lo int64) int64 {
-	for _, r := range [][2]int64{{from, b.limit}, {lo, from}} {
-		for i := r[0]; i < r[1]; i++ {
-			if b.bits[i>>3] == 0xFF && i&7 == 0 {
-				i += 7
-				continue
-			}
-			if !b.get(i) {
-				return i
-			}
+// nextFree returns the first clear bit in [from, to), or -1.
+func (b *bitmap) nextFree(from, to int64) int64 {
+	for i := max(from, 0); i < min(to, b.limit); i++ {
+		if b.bits[i>>3] == 0xFF && i&7 == 0 {
+			i += 7
+			continue
+		}
+		if !b.get(i) {
+			return i
 		}
 	}
 	return -1

@@ -26,6 +26,9 @@ type SymlinkOptions struct {
 
 // pathErr wraps err with the operation and volume path.
 func pathErr(op, path string, err error) error {
+	if err == nil {
+		return nil
+	}
 	var pe *fs.PathError
 	if errors.As(err, &pe) {
 		return err
@@ -159,8 +162,13 @@ func (tx *Tx) addName(fe *fileEdit, dir *File, name string) error {
 		units []uint16
 		ns    mft.Namespace
 	}
-	names := []nm{{units, mft.NamespaceWin32}}
+	// A name in the Win32 namespace promises a separate DOS twin: ntfs-3g
+	// and ntfs3 look for it when unlinking and fail (ENOENT) without one.
+	// A name without a twin therefore goes in the POSIX namespace, as
+	// ntfs-3g writes it (validName keeps it a valid Win32 name).
+	names := []nm{{units, mft.NamespacePOSIX}}
 	if tx.v.wopts.DOSNames {
+		names[0].ns = mft.NamespaceWin32
 		if isDOSName(name) {
 			names[0].ns = mft.NamespaceWin32DOS
 		} else {
@@ -727,3 +735,16 @@ func (tx *Tx) reparseIndexDelete(tag reparse.Tag, ref mft.FileRef) error {
 }
 
 var _ = bytes.Equal
+
+// RemoveFile is Remove for everything but directories: files, symbolic
+// links and junctions (a junction is removed, never its target).
+func (tx *Tx) RemoveFile(path string) error {
+	f, err := tx.v.Lookup(path)
+	if err != nil {
+		return pathErr("remove", path, err)
+	}
+	if f.IsDir() && !f.hasReparse() {
+		return pathErr("remove", path, fmt.Errorf("%w: is a directory (rm -d or rmdir)", ErrInvalid))
+	}
+	return tx.Remove(path)
+}

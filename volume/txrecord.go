@@ -107,23 +107,20 @@ func (tx *Tx) allocRecord() (mft.RecordNumber, error) {
 		if err != nil {
 			return 0, err
 		}
-		lo := int64(mft.RecordFirstUser)
-		for i := bm.findFree(max(bm.hint, lo), lo); i >= 0 && i < bm.limit; i = bm.findFree(i+1, lo) {
-			if i < 24 {
-				// 16–23 are reserved for system files (mkntfs marks them;
-				// Windows uses them for $MFT extension records only).
-				if i+1 >= bm.limit {
-					break
+		// Records 16–23 are reserved for system files (mkntfs marks them;
+		// Windows uses them for $MFT extension records only).
+		const lo = 24
+		from := max(bm.hint, lo)
+		for _, r := range [][2]int64{{from, bm.limit}, {lo, from}} {
+			for i := bm.nextFree(r[0], r[1]); i >= 0; i = bm.nextFree(i+1, r[1]) {
+				rec, err := tx.v.Record(mft.RecordNumber(i))
+				if err == nil && rec.InUse() {
+					continue // bitmap and record disagree: leave it to check
 				}
-				continue
+				bm.put(tx, i, 1, true)
+				bm.hint = i + 1
+				return mft.RecordNumber(i), nil
 			}
-			rec, err := tx.v.Record(mft.RecordNumber(i))
-			if err == nil && rec.InUse() {
-				continue // bitmap and record disagree: leave it to check
-			}
-			bm.put(tx, i, 1, true)
-			bm.hint = i + 1
-			return mft.RecordNumber(i), nil
 		}
 		if err := tx.growMFT(); err != nil {
 			return 0, err

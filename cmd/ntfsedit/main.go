@@ -148,6 +148,7 @@ type opts struct {
 	offset  int64
 	mftFile string
 	all     bool
+	w       *writeFlags // writing verbs (write.go)
 }
 
 func newFlagSet(c *command, out io.Writer) (*flag.FlagSet, *opts) {

@@ -1,0 +1,246 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/ntfsedit/ntfsedit/volume"
+)
+
+// writeFlags are the flags every writing verb shares.
+type writeFlags struct {
+	dryRun   bool
+	journal  string
+	force    bool
+	dosNames bool
+	// verb-specific
+	symbolic, dir, junction, parents, rmDirs bool
+}
+
+// setupWrite adds the shared writing flags; more adds the verb's own.
+func setupWrite(more func(fs *flag.FlagSet, w *writeFlags)) func(fs *flag.FlagSet, o *opts) {
+	return func(fs *flag.FlagSet, o *opts) {
+		o.w = &writeFlags{}
+		fs.BoolVar(&o.w.dryRun, "dry-run", false, "print the plan (records, index blocks, bitmap ranges) and change nothing")
+		fs.StringVar(&o.w.journal, "journal", "", "redo journal file (default: IMAGE.ntfsedit-journal; needed for devices on read-only directories)")
+		fs.BoolVar(&o.w.force, "force", false, "write even if the volume is dirty, hibernated or has a $LogFile to replay")
+		fs.BoolVar(&o.w.dosNames, "dos-names", false, "give new names an 8.3 DOS twin, as Windows does")
+		if more != nil {
+			more(fs, o.w)
+		}
+	}
+}
+
+// commitOps opens IMAGE writable and runs fn in one transaction (or, with
+// --dry-run, prints its plan).
+func commitOps(e *env, o *opts, fn func(tx *volume.Tx) error) error {
+	if o.mftFile != "" {
+		return usagef("--mft-file is read-only input")
+	}
+	w := volume.WriteOptions{Force: o.w.force, DOSNames: o.w.dosNames}
+	if o.w.journal != "" {
+		w.Journal = volume.FileJournal(o.w.journal)
+	}
+	v, err := volume.OpenWritable(o.image, volume.Options{Offset: o.offset}, w)
+	if err != nil {
+		return err
+	}
+	defer v.Close()
+	if r := v.Replay(); r != nil {
+		switch {
+		case r.Replayed:
+			fmt.Fprintf(e.stderr, "ntfsedit: replayed journal %s (%d extents, %d bytes): an earlier commit was interrupted and is now complete\n", r.Journal, r.Extents, r.Bytes)
+		case r.Discarded:
+			fmt.Fprintf(e.stderr, "ntfsedit: discarded incomplete journal %s: an earlier commit stopped before touching the volume\n", r.Journal)
+		}
+	}
+	if !o.w.dryRun {
+		return v.Update(fn)
+	}
+	plan, err := v.DryRun(fn)
+	if err != nil {
+		return err
+	}
+	return printPlan(e, o, plan)
+}
+
+func printPlan(e *env, o *opts, p *volume.Plan) error {
+	if o.json {
+		return jsonLine(e.stdout, p)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "dry run: nothing written; the commit would write %d bytes\n", p.Bytes)
+	for _, r := range p.Records {
+		m := ""
+		if r.Mirror {
+			m = " (+$MFTMirr)"
+		}
+		fmt.Fprintf(&b, "record %d: %s%s\n", r.Record, r.Action, m)
+	}
+	for _, x := range p.IndexBlocks {
+		fmt.Fprintf(&b, "index block: record %d %s VCN %d: %s\n", x.Record, x.Index, x.VCN, x.Action)
+	}
+	for _, x := range p.Bitmaps {
+		act := "clear"
+		if x.Set {
+			act = "set"
+		}
+		fmt.Fprintf(&b, "bitmap %s: %s bits %d-%d\n", x.Bitmap, act, x.First, x.First+x.Count-1)
+	}
+	_, err := io.WriteString(e.stdout, b.String())
+	return err
+}
+
+func init() {
+	register(&command{
+		name:  "ln",
+		usage: "TARGET LINK",
+		short: "Make a link named LINK on the volume.\n" +
+			"Without flags a hard link: TARGET is a volume path (/dir/file).\n" +
+			"With -s a Windows symbolic link (--dir for a directory link) and with --junction a\n" +
+			"junction: TARGET is given as typed on Windows (..\\x.txt, C:\\dir, \\\\server\\share)\n" +
+			"and stored as Windows stores it (\\??\\C:\\dir).",
+		setup: setupWrite(func(fs *flag.FlagSet, w *writeFlags) {
+			fs.BoolVar(&w.symbolic, "s", false, "make a Windows symbolic link")
+			fs.BoolVar(&w.dir, "dir", false, "with -s: a directory symbolic link (mklink /D)")
+			fs.BoolVar(&w.junction, "junction", false, "make a junction (mklink /J); TARGET must be an absolute local path")
+		}),
+		run:     runLn,
+		minArgs: 2, maxArgs: 2,
+	})
+	register(&command{
+		name:  "mkdir",
+		usage: "PATH...",
+		short: "Create directories (one transaction for all).",
+		setup: setupWrite(func(fs *flag.FlagSet, w *writeFlags) {
+			fs.BoolVar(&w.parents, "p", false, "create missing parents; no error if the directory exists")
+		}),
+		run:     runMkdir,
+		minArgs: 1, maxArgs: -1,
+	})
+	register(&command{
+		name:    "put",
+		usage:   "HOSTFILE PATH",
+		short:   "Copy a host file (- for standard input) to a new file PATH on the volume.",
+		setup:   setupWrite(nil),
+		run:     runPut,
+		minArgs: 2, maxArgs: 2,
+	})
+	register(&command{
+		name:  "rm",
+		usage: "PATH...",
+		short: "Remove names of files, symbolic links and junctions (one transaction for all).\nA file goes with its last name; removing a Win32 name removes its DOS twin.",
+		setup: setupWrite(func(fs *flag.FlagSet, w *writeFlags) {
+			fs.BoolVar(&w.rmDirs, "d", false, "also remove empty directories")
+		}),
+		run:     runRm,
+		minArgs: 1, maxArgs: -1,
+	})
+	register(&command{
+		name:    "rmdir",
+		usage:   "PATH...",
+		short:   "Remove empty directories (one transaction for all).",
+		setup:   setupWrite(nil),
+		run:     runRmdir,
+		minArgs: 1, maxArgs: -1,
+	})
+	register(&command{
+		name:    "unlink",
+		usage:   "PATH",
+		short:   "Remove one name of a file (never a directory).",
+		setup:   setupWrite(nil),
+		run:     runUnlink,
+		minArgs: 1, maxArgs: 1,
+	})
+}
+
+func runLn(e *env, o *opts, args []string) error {
+	w := o.w
+	target, link := args[0], args[1]
+	switch {
+	case w.junction && w.symbolic:
+		return usagef("ln: -s and --junction exclude each other")
+	case w.dir && !w.symbolic:
+		return usagef("ln: --dir goes with -s")
+	}
+	return commitOps(e, o, func(tx *volume.Tx) error {
+		switch {
+		case w.junction:
+			return tx.Junction(link, target)
+		case w.symbolic:
+			return tx.Symlink(link, target, volume.SymlinkOptions{Dir: w.dir})
+		}
+		return tx.Link(target, link)
+	})
+}
+
+func runMkdir(e *env, o *opts, args []string) error {
+	return commitOps(e, o, func(tx *volume.Tx) error {
+		for _, p := range args {
+			var err error
+			if o.w.parents {
+				err = tx.MkdirAll(p)
+			} else {
+				err = tx.Mkdir(p)
+			}
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func runPut(e *env, o *opts, args []string) error {
+	var r io.Reader = e.stdin
+	if args[0] != "-" {
+		f, err := os.Open(args[0])
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if st, err := f.Stat(); err == nil && st.IsDir() {
+			return fmt.Errorf("put: %s is a directory", args[0])
+		}
+		r = f
+	}
+	return commitOps(e, o, func(tx *volume.Tx) error { return tx.Create(args[1], r) })
+}
+
+func runRm(e *env, o *opts, args []string) error {
+	return commitOps(e, o, func(tx *volume.Tx) error {
+		for _, p := range args {
+			var err error
+			if o.w.rmDirs {
+				err = tx.Remove(p)
+			} else {
+				err = tx.RemoveFile(p)
+			}
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func runRmdir(e *env, o *opts, args []string) error {
+	return commitOps(e, o, func(tx *volume.Tx) error {
+		for _, p := range args {
+			if err := tx.Rmdir(p); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func runUnlink(e *env, o *opts, args []string) error {
+	return commitOps(e, o, func(tx *volume.Tx) error { return tx.Unlink(args[0]) })
+}
+
+var _ = errors.New
