@@ -240,17 +240,16 @@ type PlanBits struct {
 // where the transaction's own reads see them; Update commits them all or
 // none.
 type Tx struct {
-	v       *Volume
-	now     mft.Filetime
-	plan    Plan
-	recAct  map[mft.RecordNumber]string
-	blkAct  map[PlanBlock]string
-	cbm     *bitmap // $Bitmap
-	mbm     *bitmap // $MFT:$BITMAP
-	mirror  *Stream
-	secIDs  map[mft.RecordNumber]uint32
-	closed  bool
-
+	v      *Volume
+	now    mft.Filetime
+	plan   Plan
+	recAct map[mft.RecordNumber]string
+	blkAct map[PlanBlock]string
+	cbm    *bitmap // $Bitmap
+	mbm    *bitmap // $MFT:$BITMAP
+	mirror *Stream
+	secIDs map[mft.RecordNumber]uint32
+	closed bool
 }
 
 // Update runs fn in a transaction and commits what it staged: all of it,

@@ -207,7 +207,9 @@ func TestWriterEdits(t *testing.T) {
 			func() error { return tx.Link("/w/a.txt", "/w/b.txt") },
 			func() error { return tx.Mkdir("/w/sub") },
 			func() error { return tx.Link("/w/a.txt", "/w/sub/c.txt") },
-			func() error { return tx.Create("/w/big.bin", bytes.NewReader(bytes.Repeat([]byte("0123456789abcdef"), 1000))) },
+			func() error {
+				return tx.Create("/w/big.bin", bytes.NewReader(bytes.Repeat([]byte("0123456789abcdef"), 1000)))
+			},
 			func() error { return tx.Symlink("/w/sl", `..\a.txt`, volume.SymlinkOptions{}) },
 			func() error { return tx.Symlink("/w/sld", `C:\target`, volume.SymlinkOptions{Dir: true}) },
 			func() error { return tx.Junction("/w/j", `C:\target`) },
