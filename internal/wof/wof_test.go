@@ -439,3 +439,21 @@ func FuzzDecodeChunkTable(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkDecompress(b *testing.B) {
+	data := append(textData(1<<20), x86Data(1<<20)...)
+	for _, a := range []reparse.WOFAlgorithm{reparse.WOFXpress4K, reparse.WOFXpress16K, reparse.WOFLZX} {
+		s, err := Compress(a, data)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(a.String(), func(b *testing.B) {
+			b.SetBytes(int64(len(data)))
+			for b.Loop() {
+				if _, err := Decompress(a, s, int64(len(data))); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
