@@ -457,3 +457,24 @@ func BenchmarkDecompress(b *testing.B) {
 		})
 	}
 }
+
+// FuzzRoundTrip compresses any input with both encoders (LZX with mixed
+// block types) and requires the decoders to give it back.
+func FuzzRoundTrip(f *testing.F) {
+	for _, s := range samples(2000) {
+		f.Add(s.data, uint16(700))
+	}
+	f.Fuzz(func(t *testing.T, data []byte, block uint16) {
+		if len(data) > lzxWindow {
+			data = data[:lzxWindow]
+		}
+		got := make([]byte, len(data))
+		if err := DecompressXpress(got, CompressXpress(nil, data)); err != nil || !bytes.Equal(data, got) {
+			t.Fatalf("xpress round trip: err %v, differs at %d", err, firstDiff(data, got))
+		}
+		opt := LZXOptions{BlockSize: 512 + int(block), Types: []LZXBlockType{LZXAligned, LZXVerbatim, LZXUncompressed}}
+		if err := DecompressLZX(got, CompressLZX(nil, data, opt)); err != nil || !bytes.Equal(data, got) {
+			t.Fatalf("lzx round trip: err %v, differs at %d", err, firstDiff(data, got))
+		}
+	})
+}
