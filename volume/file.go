@@ -206,13 +206,14 @@ func (f *File) AttrStream(t mft.AttrType, name []uint16) (*Stream, error) {
 var ErrNoAttr = errors.New("no such attribute")
 
 // Stream returns the $DATA stream of the given name ("" for the unnamed
-// main stream, otherwise an alternate data stream).
+// main stream, otherwise an alternate data stream). The unnamed stream of
+// a WOF-compressed file reads decompressed (RawStream reads it as stored).
 func (f *File) Stream(name string) (*Stream, error) {
-	var n []uint16
-	if name != "" {
-		n = mft.NameUnits(name)
+	s, err := f.RawStream(name)
+	if err != nil || name != "" {
+		return s, err
 	}
-	return f.AttrStream(mft.AttrData, n)
+	return f.wofStream(s)
 }
 
 // Size returns the data size of the unnamed $DATA stream (0 if none).

@@ -25,6 +25,7 @@ type Stream struct {
 	init     int64 // initialized size
 	cuShift  uint  // log2 clusters per compression unit; 0 when not compressed
 	what     string
+	wof      *wofData // set: reads decompress a WOF file's data (wof.go)
 
 	mu       sync.Mutex // guards the last decompressed unit
 	lastCU   int64
@@ -139,6 +140,9 @@ func (v *Volume) buildStream(what string, exts []*mft.Attr, complete bool) (*Str
 
 // ReadAt implements io.ReaderAt over the data size.
 func (s *Stream) ReadAt(p []byte, off int64) (int, error) {
+	if s.wof != nil {
+		return s.wof.ReadAt(p, off)
+	}
 	if off < 0 {
 		return 0, fmt.Errorf("volume: %s: negative offset", s.what)
 	}

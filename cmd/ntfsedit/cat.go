@@ -13,15 +13,17 @@ import (
 
 func init() {
 	var stream string
+	var raw bool
 	register(&command{
 		name:  "cat",
 		usage: "PATH",
-		short: "Copy the bytes of a file's unnamed $DATA stream, or of an alternate data stream, to standard output.\nPATH may be FILE:STREAM (Windows style) when no file has that literal name.",
+		short: "Copy the bytes of a file's unnamed $DATA stream, or of an alternate data stream, to standard output.\nPATH may be FILE:STREAM (Windows style) when no file has that literal name.\nWOF-compressed files (Windows 10 compact) are decompressed; --raw copies what is stored.",
 		setup: func(fs *flag.FlagSet, o *opts) {
 			fs.StringVar(&stream, "stream", "", "read the named alternate data stream instead of the unnamed one")
+			fs.BoolVar(&raw, "raw", false, "copy a WOF-compressed file's unnamed stream as stored (zeros) instead of decompressing WofCompressedData")
 		},
 		run: func(e *env, o *opts, args []string) error {
-			return runCat(e, o, args[0], stream)
+			return runCat(e, o, args[0], stream, raw)
 		},
 		minArgs: 1, maxArgs: 1,
 	})
@@ -30,7 +32,7 @@ func init() {
 // catBuffer is the size of the copies from the volume to standard output.
 const catBuffer = 1 << 20
 
-func runCat(e *env, o *opts, path, stream string) error {
+func runCat(e *env, o *opts, path, stream string, raw bool) error {
 	v, err := openVolume(o)
 	if err != nil {
 		return err
@@ -52,7 +54,11 @@ func runCat(e *env, o *opts, path, stream string) error {
 	if stream == "" && f.IsDir() {
 		return fmt.Errorf("%s: is a directory", shown)
 	}
-	s, err := f.Stream(stream)
+	open := f.Stream
+	if raw {
+		open = f.RawStream
+	}
+	s, err := open(stream)
 	if errors.Is(err, volume.ErrNoAttr) {
 		if stream != "" {
 			return fmt.Errorf("%s: no stream %q", shown, stream)
