@@ -13,15 +13,17 @@ import (
 
 func init() {
 	var stream string
+	var force bool
 	register(&command{
 		name:  "cat",
 		usage: "PATH",
 		short: "Copy the bytes of a file's unnamed $DATA stream, or of an alternate data stream, to standard output.\nPATH may be FILE:STREAM (Windows style) when no file has that literal name.",
 		setup: func(fs *flag.FlagSet, o *opts) {
 			fs.StringVar(&stream, "stream", "", "read the named alternate data stream instead of the unnamed one")
+			fs.BoolVar(&force, "force", false, "read a deleted file (#N) even when $Bitmap says some of its clusters were reused")
 		},
 		run: func(e *env, o *opts, args []string) error {
-			return runCat(e, o, args[0], stream)
+			return runCat(e, o, args[0], stream, force)
 		},
 		minArgs: 1, maxArgs: 1,
 	})
@@ -30,7 +32,7 @@ func init() {
 // catBuffer is the size of the copies from the volume to standard output.
 const catBuffer = 1 << 20
 
-func runCat(e *env, o *opts, path, stream string) error {
+func runCat(e *env, o *opts, path, stream string, force bool) error {
 	v, err := openVolume(o)
 	if err != nil {
 		return err
@@ -61,6 +63,11 @@ func runCat(e *env, o *opts, path, stream string) error {
 	}
 	if err != nil {
 		return fmt.Errorf("%s: %w", shown, err)
+	}
+	if !f.InUse() {
+		if err := checkDeletedClusters(e, v, shown, s, force); err != nil {
+			return err
+		}
 	}
 	buf := make([]byte, min(catBuffer, max(s.Size(), 1)))
 	if _, err := io.CopyBuffer(e.stdout, io.NewSectionReader(s, 0, s.Size()), buf); err != nil {

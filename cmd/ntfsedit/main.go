@@ -148,6 +148,7 @@ type opts struct {
 	offset  int64
 	mftFile string
 	all     bool
+	quiet   bool // no progress line on a terminal (find)
 }
 
 func newFlagSet(c *command, out io.Writer) (*flag.FlagSet, *opts) {
