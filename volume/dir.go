@@ -291,28 +291,13 @@ func (v *Volume) lookupIn(dir *File, name string) (DirEntry, error) {
 	return DirEntry{Name: fn.NameString(), Ref: es[pick].Ref, FileName: fn}, nil
 }
 
-// PathOf rebuilds the path of a $FILE_NAME from its parent references.
-// The second result is false when a parent could not be followed (freed,
-// reused, or a loop): the path then starts with "/$Orphan/".
+// PathOf rebuilds the path of a $FILE_NAME from its parent references,
+// following deleted parent directories too (see ResolvePath). The second
+// result is false when a parent could not be followed (reused, unreadable,
+// or a loop): the path then starts with "/$Orphan/".
 func (v *Volume) PathOf(fn mft.FileName) (string, bool) {
-	parts := []string{fn.NameString()}
-	ref := fn.Parent
-	for depth := 0; ref.Record() != mft.RecordRoot; depth++ {
-		if depth > 255 {
-			return "/$Orphan/" + joinRev(parts), false
-		}
-		rec, err := v.Record(ref.Record())
-		if err != nil || !rec.InUse() || rec.Seq != ref.Seq() || !rec.IsDir() {
-			return "/$Orphan/" + joinRev(parts), false
-		}
-		name, parent, ok := primaryName(rec)
-		if !ok {
-			return "/$Orphan/" + joinRev(parts), false
-		}
-		parts = append(parts, name)
-		ref = parent
-	}
-	return "/" + joinRev(parts), true
+	pi := v.ResolvePath(fn)
+	return pi.Path, !pi.Orphan
 }
 
 // primaryName picks the Win32 (or POSIX) name of a directory record.

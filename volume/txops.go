@@ -86,8 +86,8 @@ func (tx *Tx) mustNotExist(op, path string, dir *File, name string) error {
 	return pathErr(op, path, err)
 }
 
-// fileInfo is what a $FILE_NAME carries of its file.
-type fileInfo struct {
+// nameInfo is what a $FILE_NAME carries of its file.
+type nameInfo struct {
 	si       mft.StandardInfo
 	alloc    int64
 	size     int64
@@ -97,8 +97,8 @@ type fileInfo struct {
 	siExists bool
 }
 
-func (fe *fileEdit) info() (fileInfo, error) {
-	var fi fileInfo
+func (fe *fileEdit) info() (nameInfo, error) {
+	var fi nameInfo
 	fi.dir = fe.base().IsDir()
 	if r, ok := fe.find(mft.AttrStandardInformation, nil); ok {
 		si, err := mft.DecodeStandardInfo(r.attr().Value)
@@ -131,7 +131,7 @@ func (fe *fileEdit) info() (fileInfo, error) {
 
 // fileName builds the $FILE_NAME of a new name; index is true for the
 // copy that goes into the parent's index (it carries the reparse tag).
-func (fi fileInfo) fileName(parent mft.FileRef, name []uint16, ns mft.Namespace, idx bool) mft.FileName {
+func (fi nameInfo) fileName(parent mft.FileRef, name []uint16, ns mft.Namespace, idx bool) mft.FileName {
 	fn := mft.FileName{
 		Parent: parent, Created: fi.si.Created, Modified: fi.si.Modified,
 		MFTModified: fi.si.MFTModified, Accessed: fi.si.Accessed,

@@ -13,7 +13,7 @@ import (
 
 func init() {
 	var stream string
-	var raw bool
+	var raw, force bool
 	register(&command{
 		name:  "cat",
 		usage: "PATH",
@@ -21,9 +21,10 @@ func init() {
 		setup: func(fs *flag.FlagSet, o *opts) {
 			fs.StringVar(&stream, "stream", "", "read the named alternate data stream instead of the unnamed one")
 			fs.BoolVar(&raw, "raw", false, "copy a WOF-compressed file's unnamed stream as stored (zeros) instead of decompressing WofCompressedData")
+			fs.BoolVar(&force, "force", false, "read a deleted file (#N) even when $Bitmap says some of its clusters were reused")
 		},
 		run: func(e *env, o *opts, args []string) error {
-			return runCat(e, o, args[0], stream, raw)
+			return runCat(e, o, args[0], stream, raw, force)
 		},
 		minArgs: 1, maxArgs: 1,
 	})
@@ -32,7 +33,7 @@ func init() {
 // catBuffer is the size of the copies from the volume to standard output.
 const catBuffer = 1 << 20
 
-func runCat(e *env, o *opts, path, stream string, raw bool) error {
+func runCat(e *env, o *opts, path, stream string, raw, force bool) error {
 	v, err := openVolume(o)
 	if err != nil {
 		return err
@@ -67,6 +68,11 @@ func runCat(e *env, o *opts, path, stream string, raw bool) error {
 	}
 	if err != nil {
 		return fmt.Errorf("%s: %w", shown, err)
+	}
+	if !f.InUse() {
+		if err := checkDeletedClusters(e, v, shown, s, force); err != nil {
+			return err
+		}
 	}
 	buf := make([]byte, min(catBuffer, max(s.Size(), 1)))
 	if _, err := io.CopyBuffer(e.stdout, io.NewSectionReader(s, 0, s.Size()), buf); err != nil {

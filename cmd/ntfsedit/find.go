@@ -9,19 +9,31 @@ import (
 
 func init() {
 	var typ string
+	var deleted, slack bool
 	register(&command{
 		name:  "find",
 		usage: "[PATH]",
-		short: "List every name below PATH (default /), depth-first in index order.\nA hard-linked file appears once per path. System files ($MFT …) only with -a.",
+		short: "List every name below PATH (default /), depth-first in index order.\nA hard-linked file appears once per path. System files ($MFT …) only with -a.\n--deleted lists the names of MFT records not in use instead, --slack the\n$I30 entries carved from the unused bytes of directory indexes.",
 		setup: func(fs *flag.FlagSet, o *opts) {
 			fs.StringVar(&typ, "type", "", "only entries of this type: f (file), d (directory), l (link: junction, symlink, Interix)")
 			fs.BoolVar(&o.all, "a", false, "include system files (records below 16 and $Extend)")
+			fs.BoolVar(&deleted, "deleted", false, "list deleted files: records not in use, paths rebuilt through deleted parents (orphans under /$Orphan)")
+			fs.BoolVar(&slack, "slack", false, "list $I30 entries recovered from index slack and unused index blocks (never live entries)")
+			fs.BoolVar(&o.quiet, "quiet", false, "no progress line on a terminal")
 		},
 		run: func(e *env, o *opts, args []string) error {
 			switch typ {
 			case "", "f", "d", "l":
 			default:
 				return usagef("--type must be f, d or l, not %q", typ)
+			}
+			switch {
+			case deleted && slack:
+				return usagef("--deleted and --slack exclude each other")
+			case deleted:
+				return runFindDeleted(e, o, args, typ)
+			case slack:
+				return runFindSlack(e, o, args, typ)
 			}
 			return runFind(e, o, args, typ)
 		},
@@ -79,9 +91,15 @@ func runFind(e *env, o *opts, args []string, typ string) error {
 		}
 		return item{line: append(d.appendJSON(make([]byte, 0, 256)), '\n')}
 	}
+	prog := newProgress(e, o.quiet, "names")
+	defer prog.done()
+	var emitted int64
 	emit := func(it item) error {
+		emitted++
+		prog.update(emitted, 0)
 		switch {
 		case it.err != nil:
+			prog.done()
 			e.errorf("%v", it.err)
 			return nil
 		case it.skip:
