@@ -5,5 +5,8 @@
 // the package itself performs no I/O.
 //
 // References: the Linux-NTFS project's "NTFS Documentation" (flatcap) for
-// INDX layouts, MS-FSCC for the collation rules.
+// the $INDEX_ROOT, $INDEX_ALLOCATION and INDX layouts,
+// https://flatcap.github.io/linux-ntfs/ntfs/concepts/index_record.html;
+// [MS-FSCC] for the collation rules,
+// https://learn.microsoft.com/en-us/openspecs/windows_protocols/ms-fscc/.
 package index

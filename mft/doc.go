@@ -11,5 +11,9 @@
 // match ErrCorrupt with errors.Is.
 //
 // References: the Linux-NTFS project's "NTFS Documentation" (flatcap),
-// MS-FSCC for attribute flags, and MS-XCA for LZNT1.
+// https://flatcap.github.io/linux-ntfs/ntfs/ (FILE records, attributes,
+// runlists); [MS-FSCC] for file attribute flags,
+// https://learn.microsoft.com/en-us/openspecs/windows_protocols/ms-fscc/;
+// and [MS-XCA] section 2.5 for LZNT1,
+// https://learn.microsoft.com/en-us/openspecs/windows_protocols/ms-xca/.
 package mft

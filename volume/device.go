@@ -76,8 +76,12 @@ func deviceName(d Device) string {
 // Regular files get their size from Stat and a sector size of 512. Block
 // devices (and, on Windows, paths such as \\.\C: and \\.\PhysicalDrive0) get
 // both from the operating system, and their reads and writes are widened to
-// whole sectors, so callers may use any offset and length.
+// whole sectors, so callers may use any offset and length. Container images
+// (E01, VHD, VHDX; see container.go) give the disk they hold, read-only.
 func OpenDevice(path string, writable bool) (Device, error) {
+	if d, ok, err := openContainer(path, writable); ok {
+		return d, err
+	}
 	d, err := openDevice(path, writable)
 	if err != nil {
 		return nil, err

@@ -4,6 +4,16 @@
 // attribute streams (sparse, compressed), and directories through their
 // $I30 index B-trees. It is the only package of ntfsedit that does I/O; the
 // on-disk structures are decoded by packages mft, index and reparse.
+//
+// Open takes an image path, "IMAGE@N" for partition N of an MBR or GPT
+// disk, or a device. E01 (EWF), VHD and VHDX images are recognised by their
+// signatures and read as the disk they hold, read-only (container.go).
+//
+// References: the Linux-NTFS project's NTFS documentation (flatcap),
+// https://flatcap.github.io/linux-ntfs/ntfs/, for the boot sector, $MFT,
+// runlists, compression and indexes; [MS-FSCC] for file attributes and
+// reparse points, https://learn.microsoft.com/en-us/openspecs/windows_protocols/ms-fscc/;
+// the UEFI Specification 2.10, section 5.3, for GPT (partition.go).
 package volume
 
 import (
