@@ -608,30 +608,39 @@ func compareUnits(a, b []uint16) int {
 	return len(a) - len(b)
 }
 
-// writeNonResident replaces a's value with data stored in clusters: the
-// old clusters are freed, new ones allocated and written.
+// writeNonResident replaces a's value with data stored in clusters. A
+// non-resident attribute keeps its clusters (growing by what is missing);
+// a resident one gets new clusters.
 func (tx *Tx) writeNonResident(a *mft.Attr, data []byte) error {
 	cs := int64(tx.v.clusterSize)
-	if a.NonResident {
-		if err := tx.freeRuns(a.Runs); err != nil {
-			return err
-		}
-	}
 	clusters := (int64(len(data)) + cs - 1) / cs
 	var runs []mft.Run
-	if clusters > 0 {
-		var err error
-		if runs, err = tx.allocClusters(clusters, -1); err != nil {
-			return err
+	have := int64(0)
+	if a.NonResident && a.StartVCN == 0 {
+		runs = append(runs, a.Runs...)
+		for _, r := range runs {
+			have += r.Length
 		}
 	}
+	if clusters > have {
+		near := mft.LCN(-1)
+		if k := len(runs); k > 0 && !runs[k-1].Sparse {
+			near = runs[k-1].Start + mft.LCN(runs[k-1].Length)
+		}
+		more, err := tx.allocClusters(clusters-have, near)
+		if err != nil {
+			return err
+		}
+		runs = appendRuns(runs, more)
+		have = clusters
+	}
 	a.NonResident, a.Value = true, nil
-	a.StartVCN, a.LastVCN = 0, mft.VCN(clusters-1)
+	a.StartVCN, a.LastVCN = 0, mft.VCN(have-1)
 	a.CompressionUnit, a.HasCompressedSize = 0, false
-	a.AllocatedSize = clusters * cs
+	a.AllocatedSize = have * cs
 	a.DataSize, a.InitializedSize = int64(len(data)), int64(len(data))
 	a.SetRuns(runs)
-	buf := make([]byte, clusters*cs)
+	buf := make([]byte, have*cs)
 	copy(buf, data)
 	return tx.writeRuns(runs, buf)
 }

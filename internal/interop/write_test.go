@@ -2,6 +2,7 @@ package interop
 
 import (
 	"bytes"
+	"errors"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -331,4 +332,79 @@ func TestWriterEdits(t *testing.T) {
 		t.Errorf("our reader after ntfs-3g's changes (-want +got):\n%s", d)
 	}
 	_ = sum
+}
+
+// TestWriterMaxLinks gives one file NTFS's maximum of 1024 names, which
+// moves $FILE_NAME attributes into extension records behind an
+// $ATTRIBUTE_LIST, checks the result with ntfs-3g and fls, refuses the
+// 1025th, then removes all but one name again.
+func TestWriterMaxLinks(t *testing.T) {
+	oracle.Require(t, "ntfs-3g", "fls")
+	img := freshImage(t, 32<<20)
+	v := openRW(t, img, volume.WriteOptions{})
+	m := model{"/l": {Type: "dir"}, "/l/f0000": {Type: "file", Content: "linked", Group: "f"}}
+	err := v.Update(func(tx *volume.Tx) error {
+		if err := tx.Mkdir("/l"); err != nil {
+			return err
+		}
+		if err := tx.Create("/l/f0000", strings.NewReader("linked")); err != nil {
+			return err
+		}
+		for i := 1; i < volume.MaxLinks; i++ {
+			p := fmt.Sprintf("/l/f%04d", i)
+			if err := tx.Link("/l/f0000", p); err != nil {
+				return err
+			}
+			m[p] = modelEntry{Type: "file", Content: "linked", Group: "f"}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = v.Update(func(tx *volume.Tx) error { return tx.Link("/l/f0000", "/l/one-too-many") })
+	if !errors.Is(err, volume.ErrInvalid) {
+		t.Errorf("1025th link: got %v, want ErrInvalid", err)
+	}
+	if err := v.Close(); err != nil {
+		t.Fatal(err)
+	}
+	checkModel(t, img, []string{"/l"}, m)
+	if st := oracle.Istat(t, img, inodeOf(t, img, "/l/f0500")); st.Links != volume.MaxLinks {
+		t.Errorf("istat: %d links, want %d", st.Links, volume.MaxLinks)
+	}
+
+	v = openRW(t, img, volume.WriteOptions{})
+	err = v.Update(func(tx *volume.Tx) error {
+		for i := 0; i < volume.MaxLinks-1; i++ {
+			p := fmt.Sprintf("/l/f%04d", i)
+			if err := tx.Unlink(p); err != nil {
+				return err
+			}
+			delete(m, p)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := v.Close(); err != nil {
+		t.Fatal(err)
+	}
+	checkModel(t, img, []string{"/l"}, m)
+}
+
+// inodeOf returns the record number of path through our reader.
+func inodeOf(t *testing.T, img, p string) uint64 {
+	t.Helper()
+	v, err := volume.Open(img, volume.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	f, err := v.Lookup(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return uint64(f.Number())
 }
