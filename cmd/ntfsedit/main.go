@@ -149,7 +149,7 @@ type opts struct {
 	mftFile string
 	all     bool
 	w       *writeFlags // writing verbs (write.go)
-	quiet   bool // no progress line on a terminal (find)
+	quiet   bool        // no progress line on a terminal (find)
 }
 
 func newFlagSet(c *command, out io.Writer) (*flag.FlagSet, *opts) {
