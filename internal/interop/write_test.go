@@ -408,3 +408,125 @@ func inodeOf(t *testing.T, img, p string) uint64 {
 	}
 	return uint64(f.Number())
 }
+
+// TestWriterDOSNames creates names with 8.3 twins (--dos-names), checks
+// that ntfs-3g finds files by either name and can unlink a pair itself,
+// and that our Unlink of a Win32 name removes its DOS twin.
+func TestWriterDOSNames(t *testing.T) {
+	oracle.Require(t, "ntfs-3g", "fls")
+	img := freshImage(t, 16<<20)
+	v := openRW(t, img, volume.WriteOptions{DOSNames: true})
+	long := []string{"Long File Name.txt", "Long File Name 2.txt", "Long File Name 3.txt",
+		"Long File Name 4.txt", "Long File Name 5.txt", "a+b=c;d.text"}
+	err := v.Update(func(tx *volume.Tx) error {
+		if err := tx.Mkdir("/d"); err != nil {
+			return err
+		}
+		for _, n := range append(long, "README.TXT", "gone one.txt") {
+			if err := tx.Create("/d/"+n, strings.NewReader(n)); err != nil {
+				return err
+			}
+		}
+		return tx.Unlink("/d/gone one.txt")
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := v.Close(); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{ // long name → DOS twin ("" for Win32&DOS)
+		"Long File Name.txt":   "LONGFI~1.TXT",
+		"Long File Name 2.txt": "LONGFI~2.TXT",
+		"Long File Name 3.txt": "LONGFI~3.TXT",
+		"Long File Name 4.txt": "LONGFI~4.TXT",
+		"a+b=c;d.text":         "A_B_C_~1.TEX",
+		"README.TXT":           "",
+	}
+	ro, err := volume.Open(img, volume.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	got := map[string]string{}
+	var fifth string
+	for _, n := range append(long, "README.TXT") {
+		f, err := ro.Lookup("/d/" + n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		names, err := f.Names()
+		if err != nil {
+			t.Fatal(err)
+		}
+		short := ""
+		for _, fn := range names {
+			if fn.NameString() != n {
+				short = fn.NameString()
+			}
+		}
+		if n == "Long File Name 5.txt" {
+			fifth = short
+			continue
+		}
+		got[n] = short
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("DOS names (-want +got):\n%s", d)
+	}
+	if !strings.HasPrefix(fifth, "LO") || !strings.HasSuffix(fifth, "~1.TXT") || len(fifth) != 12 {
+		t.Errorf("fifth DOS name %q: want LOxxxx~1.TXT (hash form)", fifth)
+	}
+	var fls []string
+	for _, e := range oracle.Fls(t, img, "-r", "-p") {
+		if strings.HasPrefix(e.Path, "/d/") && !e.Deleted {
+			fls = append(fls, path.Base(e.Path))
+		}
+	}
+	// fls shows only the long names; istat shows every $FILE_NAME.
+	for n, s := range want {
+		if !slicesContains(fls, n) {
+			t.Errorf("fls -r -p lists %q; want %q", fls, n)
+		}
+		if s != "" {
+			if st := oracle.Istat(t, img, inodeOf(t, img, "/d/"+n)); !strings.Contains(st.Text, s) || st.Links != 2 {
+				t.Errorf("istat of %s: %d links, DOS name %s listed: %v; want 2 and true", n, st.Links, s, strings.Contains(st.Text, s))
+			}
+		}
+	}
+	if slicesContains(fls, "gone one.txt") || slicesContains(fls, "GONEON~1.TXT") {
+		t.Errorf("fls lists the removed pair: %q", fls)
+	}
+	// ntfs-3g: lookups by the DOS name, then an unlink of a pair.
+	mnt, unmount := oracle.MountRW(t, img)
+	for n, s := range want {
+		if s == "" {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(mnt, "d", s))
+		if err != nil || string(b) != n {
+			t.Errorf("ntfs-3g: read by DOS name %s: %q, %v; want %q", s, b, err, n)
+		}
+	}
+	if err := os.Remove(filepath.Join(mnt, "d", "Long File Name.txt")); err != nil {
+		t.Errorf("ntfs-3g unlink of a Win32+DOS pair: %v", err)
+	}
+	unmount()
+	if _, err := volume.Open(img, volume.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range oracle.Fls(t, img, "-r", "-p") {
+		if b := path.Base(e.Path); !e.Deleted && (b == "Long File Name.txt" || b == "LONGFI~1.TXT") {
+			t.Errorf("after ntfs-3g's unlink fls still lists %s", e.Path)
+		}
+	}
+}
+
+func slicesContains(s []string, v string) bool {
+	for _, x := range s {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
