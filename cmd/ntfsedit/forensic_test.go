@@ -197,3 +197,46 @@ func TestTimelineMactime(t *testing.T) {
 		})
 	}
 }
+
+// TestUSNCommand runs usn on the journal fixtures/mkusn.sh wrote with
+// python into /journal.bin:$J (ntfs-3g cannot make $Extend/$UsnJrnl).
+func TestUSNCommand(t *testing.T) {
+	img := oracle.Image(t, "fixtures/mkusn.sh")
+	out := mustRun(t, "usn", "--journal", "/journal.bin:$J", img)
+	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+	want := []string{
+		"1048576 2019-01-22T21:35:46.8887273Z file-create 64-1 5-5 /docs",
+		"1048648 2019-01-22T21:35:46.8887345Z file-create|close 65-1 64-1 /docs/report.txt",
+		"1048728 2019-01-22T21:35:46.8887425Z rename-new-name 65-1 64-1 /docs/renamed.txt",
+		"1048832 - data-extend|close 65-1 64-1 /docs/report.txt [0+4096]",
+		"1048912 2019-01-22T21:35:46.8887609Z file-create 200-1 64-7 /$Orphan/gone.txt (stale)",
+		"1052672 2019-01-22T21:35:46.8891369Z file-delete|close 201-1 64-1 /docs/é日本.txt",
+	}
+	if len(lines) != 206 {
+		t.Errorf("%d lines, want 206", len(lines))
+	}
+	if diff := cmp.Diff(want, lines[:min(len(lines), len(want))]); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	js := mustRun(t, "usn", "--json", "--journal", "/journal.bin:$J", img)
+	first, _, _ := strings.Cut(js, "\n")
+	wantJSON := `{"offset":1048576,"usn":1048576,"version":"2.0","time":"2019-01-22T21:35:46.8887273Z","reasons":["file-create"],` +
+		`"reason_value":256,"file":64,"file_seq":1,"parent":5,"parent_seq":5,"name":"docs","path":"/docs","attributes":["directory"]}`
+	if first != wantJSON {
+		t.Errorf("json:\n got %s\nwant %s", first, wantJSON)
+	}
+	if n := strings.Count(js, "\n"); n != 206 {
+		t.Errorf("%d JSON lines, want 206", n)
+	}
+	// a bare $J extracted from the volume (cat), with paths from the image
+	j := filepath.Join(t.TempDir(), "J")
+	if err := os.WriteFile(j, []byte(mustRun(t, "cat", img, "/journal.bin:$J")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got := mustRun(t, "usn", "--j-file", j, img); got != out {
+		t.Errorf("--j-file output differs from the stream's")
+	}
+	if got := mustRun(t, "usn", "--j-file", j); !strings.Contains(got, " 65-1 64-1 report.txt\n") {
+		t.Errorf("--j-file without a volume: want bare names, got %.300s", got)
+	}
+}
