@@ -5,6 +5,7 @@ import (
 	"bufio"
 	"compress/gzip"
 	"encoding/csv"
+	"encoding/json"
 	"io"
 	"os"
 	"path/filepath"
@@ -238,5 +239,78 @@ func TestUSNCommand(t *testing.T) {
 	}
 	if got := mustRun(t, "usn", "--j-file", j); !strings.Contains(got, " 65-1 64-1 report.txt\n") {
 		t.Errorf("--j-file without a volume: want bare names, got %.300s", got)
+	}
+}
+
+// lnkinfoOf runs liblnk's lnkinfo on a file and returns its "Link
+// information" fields; ok is false when lnkinfo cannot read it.
+func lnkinfoOf(t *testing.T, path string) (map[string]string, bool) {
+	t.Helper()
+	out, err := oracle.Output("lnkinfo", path)
+	if err != nil {
+		return nil, false
+	}
+	f := map[string]string{}
+	for line := range strings.Lines(string(out)) {
+		line = strings.TrimRight(line, "\n")
+		if !strings.HasPrefix(line, "\t") || strings.HasPrefix(line, "\t\t") {
+			continue
+		}
+		if k, v, ok := strings.Cut(strings.TrimPrefix(line, "\t"), ":"); ok {
+			f[strings.TrimSpace(k)] = strings.TrimPrefix(v, " ")
+		}
+	}
+	return f, true
+}
+
+// TestShortcutsMatchLnkinfo decodes the shortcuts fixtures/mklnk.sh put on
+// a volume (laid out by python from MS-SHLLINK) with readlink --json and
+// compares them with lnkinfo on the bytes cat returns.
+func TestShortcutsMatchLnkinfo(t *testing.T) {
+	oracle.Require(t, "lnkinfo")
+	img := oracle.Image(t, "fixtures/mklnk.sh")
+	for _, name := range []string{"/Desktop/report.lnk", "/Desktop/share.lnk", "/Desktop/broken.lnk"} {
+		raw := filepath.Join(t.TempDir(), "x.lnk")
+		if err := os.WriteFile(raw, []byte(mustRun(t, "cat", img, name)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		theirs, ok := lnkinfoOf(t, raw)
+		code, out, errs := ntfsedit("readlink", "--json", img, name)
+		if !ok {
+			if code != 1 || !strings.Contains(errs, "shortcut: shllink: bad") {
+				t.Errorf("%s: lnkinfo rejects it; readlink: exit %d, %q", name, code, errs)
+			}
+			continue
+		}
+		if code != 0 {
+			t.Fatalf("%s: readlink exit %d: %s", name, code, errs)
+		}
+		var sc shortcutJSON
+		if err := json.Unmarshal([]byte(out), &sc); err != nil {
+			t.Fatal(err)
+		}
+		target := theirs["Local path"]
+		if target == "" {
+			target = theirs["Network path"]
+		}
+		serial := ""
+		if sc.VolumeSerial != "" {
+			serial = "0x" + strings.ToLower(strings.ReplaceAll(sc.VolumeSerial, "-", ""))
+		}
+		got := map[string]string{"target": sc.Target, "relative": sc.RelativePath, "workdir": sc.WorkingDir,
+			"args": sc.Arguments, "name": sc.Name, "icon": sc.Icon, "label": sc.VolumeLabel, "serial": serial}
+		want := map[string]string{"target": target, "relative": theirs["Relative path"], "workdir": theirs["Working directory"],
+			"args": theirs["Command line arguments"], "name": theirs["Description"], "icon": theirs["Icon location"],
+			"label": theirs["Volume label"], "serial": theirs["Drive serial number"]}
+		if sc.VolumeSerial == "" && want["serial"] == "0x00000000" {
+			want["serial"] = "" // lnkinfo's value without a VolumeID
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("%s (-lnkinfo +readlink):\n%s", name, diff)
+		}
+		st := mustRun(t, "stat", img, name)
+		if !strings.Contains(st, "shortcut:     "+target+"\n") {
+			t.Errorf("%s: stat does not show the target:\n%s", name, st)
+		}
 	}
 }
