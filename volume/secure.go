@@ -17,8 +17,10 @@ import (
 //
 // Not an on-disk structure.
 type Secure struct {
-	sds  *Stream
-	byID map[uint32]mft.SDSHeader
+	sds    *Stream
+	byID   map[uint32]mft.SDSHeader
+	byHash map[uint32][]uint32 // from $SDH; nil until ByHash is first called
+	file   *File
 }
 
 // Security is a file's security descriptor and where it came from.
@@ -45,6 +47,7 @@ var ErrNoSecurity = errors.New("no security descriptor")
 var (
 	nameSDS = mft.NameUnits("$SDS")
 	nameSII = mft.NameUnits("$SII")
+	nameSDH = mft.NameUnits("$SDH")
 )
 
 // Secure reads $Secure's $SII index.
@@ -61,7 +64,7 @@ func (v *Volume) Secure() (*Secure, error) {
 	if err != nil {
 		return nil, fmt.Errorf("volume: $Secure:$SII: %w", err)
 	}
-	s := &Secure{sds: sds, byID: map[uint32]mft.SDSHeader{}}
+	s := &Secure{sds: sds, byID: map[uint32]mft.SDSHeader{}, file: f}
 	err = t.Walk(func(e *index.Entry) error {
 		if len(e.Key) != 4 {
 			return fmt.Errorf("$SII entry key of %d bytes (want 4)", len(e.Key))
@@ -85,6 +88,44 @@ func (v *Volume) Secure() (*Secure, error) {
 		return nil, fmt.Errorf("volume: $Secure: %w", err)
 	}
 	return s, nil
+}
+
+// ByHash returns the security ids whose descriptors have hash h
+// (mft.SecurityHash), from the $SDH index (key: hash u32, security id
+// u32; data: the $SDS entry header), in index order. Writers use it to
+// reuse an existing descriptor.
+func (s *Secure) ByHash(h uint32) ([]uint32, error) {
+	if s.byHash == nil {
+		t, err := s.file.IndexTree(nameSDH)
+		if err != nil {
+			return nil, fmt.Errorf("volume: $Secure:$SDH: %w", err)
+		}
+		m := map[uint32][]uint32{}
+		err = t.Walk(func(e *index.Entry) error {
+			if len(e.Key) != 8 {
+				return fmt.Errorf("$SDH entry key of %d bytes (want 8)", len(e.Key))
+			}
+			hash, id := le32(e.Key), le32(e.Key[4:])
+			d, err := e.Data()
+			if err != nil {
+				return fmt.Errorf("$SDH entry %08x/%d: %w", hash, id, err)
+			}
+			hd, err := mft.DecodeSDSHeader(d)
+			if err != nil {
+				return fmt.Errorf("$SDH entry %08x/%d: %w", hash, id, err)
+			}
+			if hd.Hash != hash || hd.SecurityID != id {
+				return fmt.Errorf("$SDH entry %08x/%d: data names %08x/%d", hash, id, hd.Hash, hd.SecurityID)
+			}
+			m[hash] = append(m[hash], id)
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("volume: $Secure: %w", err)
+		}
+		s.byHash = m
+	}
+	return s.byHash[h], nil
 }
 
 // IDs returns the security ids in $SII, in increasing order.

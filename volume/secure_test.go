@@ -7,6 +7,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -130,6 +131,7 @@ func TestSecurityAgainstNtfssecaudit(t *testing.T) {
 			return extractPartition(t, gunzipShared("ntfs_index.raw.gz")(t), 128*512)
 		}, 3},
 		{"winxp-dftt-undel", unzipShared("dftt-7-undel-ntfs.zip", "7-undel-ntfs/7-ntfs-undel.dd"), 2},
+		{"win10-go-ntfs", goNTFSImage, 2},
 	}
 	for _, im := range images {
 		t.Run(im.name, func(t *testing.T) {
@@ -257,7 +259,22 @@ func TestSecurityKinds(t *testing.T) {
 	if _, err := sec.Lookup(0xFFFFFF); err == nil {
 		t.Error("lookup of an unknown security id succeeded")
 	}
-	if ids := sec.IDs(); len(ids) < 10 || ids[0] != 0x100 {
+	ids := sec.IDs()
+	if len(ids) < 10 || ids[0] != 0x100 {
 		t.Errorf("IDs = %v, want ≥ 10 starting at 0x100", ids)
+	}
+	// $SDH finds every descriptor of $SII by its hash
+	for _, id := range ids {
+		s, err := sec.Lookup(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		byHash, err := sec.ByHash(mft.SecurityHash(s.Raw))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Contains(byHash, id) {
+			t.Errorf("security id %d: $SDH gives %v for its hash", id, byHash)
+		}
 	}
 }
