@@ -14,7 +14,7 @@ func init() {
 	register(&command{
 		name:  "readlink",
 		usage: "PATH",
-		short: "Print the target of a junction, symlink, WSL symlink or Interix symlink.\nThe target is shown as stored: the substitute name of a junction or symlink (with -p its print name).",
+		short: "Print the target of a junction, symlink, WSL symlink, Interix symlink or Windows shortcut (.lnk).\nThe target is shown as stored: the substitute name of a junction or symlink (with -p its print name);\nfor a shortcut its LinkInfo path (local or network), else its environment or ID-list path.",
 		setup: func(fs *flag.FlagSet, o *opts) {
 			fs.BoolVar(&printName, "p", false, "print the print name of a junction or symlink instead of its substitute name")
 		},
@@ -40,6 +40,18 @@ func runReadlink(e *env, o *opts, path string, printName bool) error {
 	}
 	shown := displayPath(v, path, f)
 	r := describeReparse(f)
+	if r == nil && isShortcutName(shown) {
+		// a Windows shortcut: its target as the shortcut gives it
+		sc := shortcutOf(shown, f)
+		if sc.Error != "" {
+			return fmt.Errorf("%s: shortcut: %s", shown, sc.Error)
+		}
+		if o.json {
+			return jsonLine(e.stdout, sc)
+		}
+		_, err = fmt.Fprintln(e.stdout, sc.Target)
+		return err
+	}
 	if r == nil {
 		t, ok := f.Interix()
 		if !ok {

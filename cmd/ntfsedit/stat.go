@@ -82,6 +82,8 @@ type statJSON struct {
 	Times          *timesJSON          `json:"times,omitempty"`
 	Attributes     []string            `json:"attributes"`
 	SecurityID     uint32              `json:"security_id"`
+	Security       *securityJSON       `json:"security,omitempty"`
+	Shortcut       *shortcutJSON       `json:"shortcut,omitempty"`
 	AttributesList []rawAttrJSON       `json:"attributes_list"`
 	Errors         []string            `json:"errors,omitempty"`
 }
@@ -158,6 +160,10 @@ func statOf(v *volume.Volume, path string, f *volume.File) statJSON {
 	} else if f.Rec.IsBase() { // extension records have no $STANDARD_INFORMATION
 		s.Errors = append(s.Errors, err.Error())
 	}
+	if f.Rec.IsBase() {
+		s.Security = securityOf(v, f)
+		s.Shortcut = shortcutOf(path, f)
+	}
 	for _, a := range f.Attrs() {
 		r := rawAttrJSON{Type: a.Type.String(), Name: a.NameString(), ID: a.ID, Resident: !a.NonResident,
 			Flags: flagList(a.Flags.String())}
@@ -189,6 +195,8 @@ func printStat(w io.Writer, s *statJSON) error {
 	kv("size", "%d", s.Size)
 	kv("attributes", "%s", listOrNone(s.Attributes))
 	kv("security id", "%d", s.SecurityID)
+	printSecurity(kv, s.Security)
+	printShortcut(kv, s.Shortcut)
 	if s.Times != nil {
 		kv("created", "%s", orDash(s.Times.Created))
 		kv("modified", "%s", orDash(s.Times.Modified))

@@ -40,6 +40,11 @@ var packages = map[string]string{
 	"unzip":      "unzip",
 	"gzip":       "gzip",
 	"bash":       "bash",
+
+	// forensic verbs (security, timeline, usn, shortcuts)
+	"ntfssecaudit": "ntfs-3g",
+	"mactime":      "sleuthkit",
+	"lnkinfo":      "liblnk-utils",
 }
 
 // Unavailable skips t with msg, or fails it when CI=true.
