@@ -157,6 +157,20 @@ func checkModelOracles(t *testing.T, img string, roots []string, m model) {
 	}
 }
 
+// keep copies img to $NTFSEDIT_KEEP/NAME.img for checks by hand
+// (ntfsck, the ntfs3 VM) when that variable is set.
+func keep(t *testing.T, img, name string) {
+	if d := os.Getenv("NTFSEDIT_KEEP"); d != "" {
+		b, err := os.ReadFile(img)
+		if err == nil {
+			err = os.WriteFile(filepath.Join(d, name+".img"), b, 0o644)
+		}
+		if err != nil {
+			t.Logf("keep %s: %v", name, err)
+		}
+	}
+}
+
 func under(p string, roots []string) bool {
 	for _, r := range roots {
 		if p == r || strings.HasPrefix(p, r+"/") {
@@ -278,10 +292,7 @@ func TestWriterEdits(t *testing.T) {
 
 	// ntfs-3g writes into the same directories and unmounts cleanly; our
 	// reader then sees its changes.
-	if d := os.Getenv("NTFSEDIT_KEEP"); d != "" {
-		b, _ := os.ReadFile(img)
-		os.WriteFile(filepath.Join(d, "before-rw.img"), b, 0o644)
-	}
+	keep(t, img, "edits")
 	mnt, unmount := oracle.MountRW(t, img)
 	for i := range 50 {
 		p := filepath.Join(mnt, "many", fmt.Sprintf("n3g-%03d", i))
@@ -369,6 +380,7 @@ func TestWriterMaxLinks(t *testing.T) {
 	if err := v.Close(); err != nil {
 		t.Fatal(err)
 	}
+	keep(t, img, "maxlinks")
 	checkModel(t, img, []string{"/l"}, m)
 	if st := oracle.Istat(t, img, inodeOf(t, img, "/l/f0500")); st.Links != volume.MaxLinks {
 		t.Errorf("istat: %d links, want %d", st.Links, volume.MaxLinks)
@@ -435,6 +447,7 @@ func TestWriterDOSNames(t *testing.T) {
 	if err := v.Close(); err != nil {
 		t.Fatal(err)
 	}
+	keep(t, img, "dosnames")
 	want := map[string]string{ // long name → DOS twin ("" for Win32&DOS)
 		"Long File Name.txt":   "LONGFI~1.TXT",
 		"Long File Name 2.txt": "LONGFI~2.TXT",
