@@ -250,6 +250,11 @@ type Tx struct {
 	mirror *Stream
 	secIDs map[mft.RecordNumber]uint32
 	closed bool
+	dryRun bool
+	fresh  []mft.Run // clusters allocated by this transaction
+	// freshData is set once data went straight to fresh clusters: the
+	// commit syncs it before writing the journal.
+	freshData bool
 }
 
 // Update runs fn in a transaction and commits what it staged: all of it,
@@ -287,7 +292,7 @@ func (v *Volume) run(fn func(tx *Tx) error, commit bool) (*Plan, error) {
 	if v.wopts.Now != nil {
 		now = v.wopts.Now
 	}
-	tx := &Tx{v: v, now: mft.FiletimeOf(now()), recAct: map[mft.RecordNumber]string{}, blkAct: map[PlanBlock]string{}}
+	tx := &Tx{v: v, now: mft.FiletimeOf(now()), recAct: map[mft.RecordNumber]string{}, blkAct: map[PlanBlock]string{}, dryRun: !commit}
 	err := fn(tx)
 	if err == nil {
 		err = tx.finish()
@@ -300,7 +305,7 @@ func (v *Volume) run(fn func(tx *Tx) error, commit bool) (*Plan, error) {
 		}
 		return plan, err
 	}
-	return plan, v.commit()
+	return plan, v.commit(tx.freshData)
 }
 
 func (tx *Tx) buildPlan() *Plan {
@@ -352,12 +357,18 @@ func (v *Volume) rollback() error {
 
 // commit makes the staged writes durable: journal, sync, apply, sync,
 // remove the journal.
-func (v *Volume) commit() error {
+func (v *Volume) commit(freshData bool) error {
 	exts := v.ov.extents()
 	if len(exts) == 0 {
 		return nil
 	}
 	base := v.ov.base
+	if freshData {
+		if err := base.Sync(); err != nil {
+			v.rollback()
+			return fmt.Errorf("volume: sync new data (nothing refers to it yet): %w", err)
+		}
+	}
 	if err := v.resetLogFile(); err != nil {
 		v.rollback()
 		return err

@@ -178,6 +178,7 @@ func (tx *Tx) allocClusters(n int64, near mft.LCN) ([]mft.Run, error) {
 		bm.put(tx, int64(r.Start), r.Length, true)
 		bm.hint = int64(r.Start) + r.Length
 	}
+	tx.fresh = append(tx.fresh, runs...)
 	return runs, nil
 }
 

@@ -645,17 +645,45 @@ func (tx *Tx) writeNonResident(a *mft.Attr, data []byte) error {
 	return tx.writeRuns(runs, buf)
 }
 
-// writeRuns stages buf over the clusters of runs, in order.
+// writeRuns writes buf over the clusters of runs, in order. Clusters this
+// transaction allocated go straight to the device (nothing on disk refers
+// to them before the commit, so a crash leaves them as harmless garbage in
+// free space); the journal then carries only metadata. Other clusters are
+// staged like any change. A dry run writes no data at all.
 func (tx *Tx) writeRuns(runs []mft.Run, buf []byte) error {
 	cs := int64(tx.v.clusterSize)
 	for _, r := range runs {
 		n := r.Length * cs
-		if _, err := tx.v.ov.WriteAt(buf[:n], int64(r.Start)*cs); err != nil {
-			return err
+		off := int64(r.Start) * cs
+		switch {
+		case r.Sparse:
+		case tx.isFresh(r):
+			if !tx.dryRun {
+				if _, err := tx.v.ov.base.WriteAt(buf[:n], off); err != nil {
+					return err
+				}
+				tx.v.cache.Invalidate(off, n)
+				tx.freshData = true
+			}
+		default:
+			if _, err := tx.v.ov.WriteAt(buf[:n], off); err != nil {
+				return err
+			}
 		}
 		buf = buf[n:]
 	}
 	return nil
+}
+
+// isFresh reports whether all clusters of r were allocated by this
+// transaction.
+func (tx *Tx) isFresh(r mft.Run) bool {
+	for _, f := range tx.fresh {
+		if r.Start >= f.Start && int64(r.Start)+r.Length <= int64(f.Start)+f.Length {
+			return true
+		}
+	}
+	return false
 }
 
 // freeFile frees every record of fe and the clusters of its non-resident
