@@ -287,6 +287,15 @@ func TestWriterEdits(t *testing.T) {
 	if err := v.Close(); err != nil {
 		t.Fatal(err)
 	}
+	// $MFT grew (records 0 and 1 changed): $MFTMirr must follow.
+	if ro, err := volume.Open(img, volume.Options{}); err != nil {
+		t.Fatal(err)
+	} else {
+		if i := ro.Info(); !i.MFTMirrOK || len(i.Warnings) > 0 {
+			t.Errorf("after the edits: $MFTMirr ok %v, warnings %q", i.MFTMirrOK, i.Warnings)
+		}
+		ro.Close()
+	}
 	roots := []string{"/w", "/many"}
 	checkModel(t, img, roots, m)
 
