@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -298,6 +299,28 @@ func TestWriterEdits(t *testing.T) {
 	}
 	roots := []string{"/w", "/many"}
 	checkModel(t, img, roots, m)
+	t.Run("security", func(t *testing.T) {
+		// New records carry their parent's security descriptor: through
+		// ntfs-3g, the raw descriptor of each equals the root's.
+		mnt := oracle.MountRO(t, img)
+		acl := func(p string) []byte {
+			b := make([]byte, 64<<10)
+			n, err := syscall.Getxattr(filepath.Join(mnt, p), "system.ntfs_acl", b)
+			if err != nil {
+				t.Fatalf("getxattr %s system.ntfs_acl: %v", p, err)
+			}
+			return b[:n]
+		}
+		root := acl("/")
+		if len(root) < 20 {
+			t.Fatalf("root descriptor: %d bytes", len(root))
+		}
+		for _, p := range []string{"/w", "/w/a.txt", "/w/sub", "/w/big.bin", "/many/file-0000-.txt"} {
+			if got := acl(p); !bytes.Equal(got, root) {
+				t.Errorf("%s: descriptor %x differs from the root's %x", p, got, root)
+			}
+		}
+	})
 
 	// ntfs-3g writes into the same directories and unmounts cleanly; our
 	// reader then sees its changes.
