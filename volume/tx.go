@@ -209,8 +209,11 @@ type Plan struct {
 	Records     []PlanRecord `json:"records"`
 	IndexBlocks []PlanBlock  `json:"index_blocks"`
 	Bitmaps     []PlanBits   `json:"bitmaps"`
-	// Bytes is the amount of device data written (in 4 KiB pages).
-	Bytes int64 `json:"bytes"`
+	// Bytes is the metadata written through the journal (in 4 KiB
+	// pages); DataBytes the file data written straight to clusters the
+	// transaction allocated.
+	Bytes     int64 `json:"bytes"`
+	DataBytes int64 `json:"data_bytes"`
 }
 
 // PlanRecord is one MFT record the transaction writes.

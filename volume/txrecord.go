@@ -658,6 +658,7 @@ func (tx *Tx) writeRuns(runs []mft.Run, buf []byte) error {
 		switch {
 		case r.Sparse:
 		case tx.isFresh(r):
+			tx.plan.DataBytes += n
 			if !tx.dryRun {
 				if _, err := tx.v.ov.base.WriteAt(buf[:n], off); err != nil {
 					return err

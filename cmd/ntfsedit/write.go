@@ -73,7 +73,7 @@ func printPlan(e *env, o *opts, p *volume.Plan) error {
 		return jsonLine(e.stdout, p)
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "dry run: nothing written; the commit would write %d bytes\n", p.Bytes)
+	fmt.Fprintf(&b, "dry run: nothing written; the commit would journal %d bytes of metadata and write %d bytes of file data\n", p.Bytes, p.DataBytes)
 	for _, r := range p.Records {
 		m := ""
 		if r.Mirror {
