@@ -413,6 +413,9 @@ func pinned(t mft.AttrType) bool {
 func (fe *fileEdit) save() error {
 	tx := fe.tx
 	space := fe.recordSpace()
+	if err := fe.dropEmpty(space); err != nil {
+		return err
+	}
 	for iter := 0; ; iter++ {
 		if iter > 4096 {
 			return fmt.Errorf("volume: record %d: attributes do not settle into records", fe.num())
@@ -429,7 +432,7 @@ func (fe *fileEdit) save() error {
 				}
 			}
 		}
-		if len(fe.recs) > 1 || fe.hasList() {
+		if fe.liveExt() > 0 || fe.hasList() {
 			changedList, err := fe.rebuildList()
 			if err != nil {
 				return err
@@ -450,6 +453,20 @@ func (fe *fileEdit) save() error {
 			continue
 		}
 		act := "update"
+		if r.free {
+			if r.isNew && !r.rec.InUse() {
+				continue
+			}
+			r.rec.Flags &^= mft.RecordInUse
+			if r.rec.Seq++; r.rec.Seq == 0 {
+				r.rec.Seq = 1
+			}
+			bm, err := tx.mftBitmap()
+			if err != nil {
+				return err
+			}
+			bm.free(int64(r.rec.Number), 1)
+		}
 		switch {
 		case r.free:
 			act = "free"
@@ -462,6 +479,45 @@ func (fe *fileEdit) save() error {
 		r.dirty, r.isNew = false, false
 	}
 	return nil
+}
+
+// dropEmpty frees extension records left without attributes and, when no
+// extension record is left and the rest fits the base record, removes the
+// attribute list.
+func (fe *fileEdit) dropEmpty(space int) error {
+	live := 0
+	for _, r := range fe.recs[1:] {
+		if r.free {
+			continue
+		}
+		if len(r.rec.Attrs) == 0 {
+			r.free, r.dirty = true, true
+			continue
+		}
+		live++
+	}
+	al, ok := fe.find(mft.AttrAttributeList, nil)
+	if !ok || live > 0 || attrsLen(fe.base())-int(al.attr().Length) > space {
+		return nil
+	}
+	if a := al.attr(); a.NonResident {
+		if err := fe.tx.freeRuns(a.Runs); err != nil {
+			return err
+		}
+	}
+	fe.remove(al)
+	return nil
+}
+
+// liveExt counts the extension records still in use.
+func (fe *fileEdit) liveExt() int {
+	n := 0
+	for _, r := range fe.recs[1:] {
+		if !r.free {
+			n++
+		}
+	}
+	return n
 }
 
 func (fe *fileEdit) hasList() bool {

@@ -9,7 +9,9 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -17,6 +19,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/ntfsedit/ntfsedit/internal/oracle"
+	"github.com/ntfsedit/ntfsedit/mft"
 	"github.com/ntfsedit/ntfsedit/volume"
 )
 
@@ -435,7 +438,43 @@ func TestWriterMaxLinks(t *testing.T) {
 	if err := v.Close(); err != nil {
 		t.Fatal(err)
 	}
+	keep(t, img, "maxlinks-after")
 	checkModel(t, img, []string{"/l"}, m)
+	// Back to one name: extension records left empty are freed; those
+	// still holding attributes are exactly the ones the attribute list
+	// names (istat's list), and all are allocated.
+	base := inodeOf(t, img, "/l/f1023")
+	st := oracle.Istat(t, img, base)
+	if st.Links != 1 {
+		t.Errorf("istat after unlinking 1023 names: %d links", st.Links)
+	}
+	listed := map[uint64]bool{}
+	for _, mm := range regexp.MustCompile(`Type: \d+-\d+\s+MFT Entry: (\d+)`).FindAllStringSubmatch(st.Text, -1) {
+		n, _ := strconv.ParseUint(mm[1], 10, 64)
+		if n != base {
+			listed[n] = true
+		}
+	}
+	ro, err := volume.Open(img, volume.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	inUse := map[uint64]bool{}
+	for n := int64(16); n < ro.Records(); n++ {
+		rec, err := ro.Record(mft.RecordNumber(n))
+		if err == nil && rec.InUse() && rec.Base.Record() == mft.RecordNumber(base) {
+			inUse[uint64(n)] = true
+		}
+	}
+	if d := cmp.Diff(listed, inUse); d != "" {
+		t.Errorf("extension records of %d: in istat's attribute list (-) vs in use (+):\n%s", base, d)
+	}
+	for n := range listed {
+		if !oracle.Istat(t, img, n).Allocated {
+			t.Errorf("extension record %d listed but not allocated", n)
+		}
+	}
 }
 
 // inodeOf returns the record number of path through our reader.
