@@ -300,7 +300,7 @@ func (v *Volume) run(fn func(tx *Tx) error, commit bool) (*Plan, error) {
 		}
 		return plan, err
 	}
-	return plan, v.commit()
+	return plan, v.commit(tx)
 }
 
 func (tx *Tx) buildPlan() *Plan {
@@ -350,14 +350,19 @@ func (v *Volume) rollback() error {
 	return nil
 }
 
-// commit makes the staged writes durable: journal, sync, apply, sync,
-// remove the journal.
-func (v *Volume) commit() error {
+// commit makes the staged writes durable: journal, sync, apply in the
+// phases of writePhases (synced after each), remove the journal.
+func (v *Volume) commit(tx *Tx) error {
 	exts := v.ov.extents()
 	if len(exts) == 0 {
 		return nil
 	}
 	base := v.ov.base
+	phases, err := tx.writePhases(exts)
+	if err != nil {
+		v.rollback()
+		return err
+	}
 	if err := v.resetLogFile(); err != nil {
 		v.rollback()
 		return err
@@ -368,15 +373,20 @@ func (v *Volume) commit() error {
 		v.rollback()
 		return fmt.Errorf("volume: write journal (nothing changed on the volume): %w", err)
 	}
-	for _, e := range exts {
-		if _, err := base.WriteAt(e.Data, e.Off); err != nil {
+	for _, ph := range phases {
+		if len(ph) == 0 {
+			continue
+		}
+		for _, e := range ph {
+			if _, err := base.WriteAt(e.Data, e.Off); err != nil {
+				v.broken = err
+				return fmt.Errorf("%w: %s kept: %v", ErrBroken, v.journal, err)
+			}
+		}
+		if err := base.Sync(); err != nil {
 			v.broken = err
 			return fmt.Errorf("%w: %s kept: %v", ErrBroken, v.journal, err)
 		}
-	}
-	if err := base.Sync(); err != nil {
-		v.broken = err
-		return fmt.Errorf("%w: %s kept: %v", ErrBroken, v.journal, err)
 	}
 	v.ov.discard()
 	if err := v.journal.Remove(); err != nil {
