@@ -255,9 +255,8 @@ type Tx struct {
 	closed bool
 	dryRun bool
 	fresh  []mft.Run // clusters allocated by this transaction
-	// freshData is set once data went straight to fresh clusters: the
-	// commit syncs it before writing the journal.
-	freshData bool
+	// freshRanges are device ranges of data written to fresh clusters.
+	freshRanges []devRange
 }
 
 // Update runs fn in a transaction and commits what it staged: all of it,
@@ -308,7 +307,7 @@ func (v *Volume) run(fn func(tx *Tx) error, commit bool) (*Plan, error) {
 		}
 		return plan, err
 	}
-	return plan, v.commit(tx.freshData)
+	return plan, v.commit(tx)
 }
 
 func (tx *Tx) buildPlan() *Plan {
@@ -358,19 +357,36 @@ func (v *Volume) rollback() error {
 	return nil
 }
 
-// commit makes the staged writes durable: journal, sync, apply, sync,
-// remove the journal.
-func (v *Volume) commit(freshData bool) error {
+// directDataMin is the amount of new file data from which a commit
+// writes it outside the journal.
+const directDataMin = 1 << 20
+
+// commit makes the staged writes durable: large new file data straight to
+// its fresh clusters and synced, then the journal, sync, apply in the
+// phases of writePhases (synced after each), remove the journal.
+func (v *Volume) commit(tx *Tx) error {
 	exts := v.ov.extents()
 	if len(exts) == 0 {
 		return nil
 	}
 	base := v.ov.base
-	if freshData {
+	if direct, rest := splitFresh(exts, tx.freshRanges); len(direct) > 0 {
+		for _, e := range direct {
+			if _, err := base.WriteAt(e.Data, e.Off); err != nil {
+				v.rollback()
+				return fmt.Errorf("volume: write new file data (nothing refers to it yet, the volume is unchanged): %w", err)
+			}
+		}
 		if err := base.Sync(); err != nil {
 			v.rollback()
-			return fmt.Errorf("volume: sync new data (nothing refers to it yet): %w", err)
+			return fmt.Errorf("volume: sync new file data (the volume is unchanged): %w", err)
 		}
+		exts = rest
+	}
+	phases, err := tx.writePhases(exts)
+	if err != nil {
+		v.rollback()
+		return err
 	}
 	if err := v.resetLogFile(); err != nil {
 		v.rollback()
@@ -382,21 +398,66 @@ func (v *Volume) commit(freshData bool) error {
 		v.rollback()
 		return fmt.Errorf("volume: write journal (nothing changed on the volume): %w", err)
 	}
-	for _, e := range exts {
-		if _, err := base.WriteAt(e.Data, e.Off); err != nil {
+	for _, ph := range phases {
+		if len(ph) == 0 {
+			continue
+		}
+		for _, e := range ph {
+			if _, err := base.WriteAt(e.Data, e.Off); err != nil {
+				v.broken = err
+				return fmt.Errorf("%w: %s kept: %v", ErrBroken, v.journal, err)
+			}
+		}
+		if err := base.Sync(); err != nil {
 			v.broken = err
 			return fmt.Errorf("%w: %s kept: %v", ErrBroken, v.journal, err)
 		}
-	}
-	if err := base.Sync(); err != nil {
-		v.broken = err
-		return fmt.Errorf("%w: %s kept: %v", ErrBroken, v.journal, err)
 	}
 	v.ov.discard()
 	if err := v.journal.Remove(); err != nil {
 		return fmt.Errorf("volume: committed, but %v (the next open replays it harmlessly)", err)
 	}
 	return nil
+}
+
+// splitFresh separates the staged pages that lie wholly inside fresh data
+// ranges (when they add up to directDataMin) from the rest.
+func splitFresh(exts []stagedExtent, fresh []devRange) (direct, rest []stagedExtent) {
+	total := int64(0)
+	for _, r := range fresh {
+		total += r.n
+	}
+	if total < directDataMin {
+		return nil, exts
+	}
+	sort.Slice(fresh, func(i, j int) bool { return fresh[i].off < fresh[j].off })
+	inside := func(off, n int64) bool {
+		i := sort.Search(len(fresh), func(i int) bool { return fresh[i].off+fresh[i].n > off })
+		for ; i < len(fresh) && fresh[i].off <= off; i++ {
+			if off+n <= fresh[i].off+fresh[i].n {
+				return true
+			}
+		}
+		return false
+	}
+	add := func(list []stagedExtent, off int64, b []byte) []stagedExtent {
+		if k := len(list); k > 0 && list[k-1].Off+int64(len(list[k-1].Data)) == off {
+			list[k-1].Data = append(list[k-1].Data, b...)
+			return list
+		}
+		return append(list, stagedExtent{Off: off, Data: append([]byte(nil), b...)})
+	}
+	for _, e := range exts {
+		for p := int64(0); p < int64(len(e.Data)); p += overlayPage {
+			b := e.Data[p:min(p+overlayPage, int64(len(e.Data)))]
+			if inside(e.Off+p, int64(len(b))) {
+				direct = add(direct, e.Off+p, b)
+			} else {
+				rest = add(rest, e.Off+p, b)
+			}
+		}
+	}
+	return direct, rest
 }
 
 // resetLogFile empties $LogFile (fills it with 0xFF, as ntfs-3g does on

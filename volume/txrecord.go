@@ -701,31 +701,26 @@ func (tx *Tx) writeNonResident(a *mft.Attr, data []byte) error {
 	return tx.writeRuns(runs, buf)
 }
 
-// writeRuns writes buf over the clusters of runs, in order. Clusters this
-// transaction allocated go straight to the device (nothing on disk refers
-// to them before the commit, so a crash leaves them as harmless garbage in
-// free space); the journal then carries only metadata. Other clusters are
-// staged like any change. A dry run writes no data at all.
+// writeRuns stages buf over the clusters of runs, in order. Clusters this
+// transaction allocated are remembered: when a commit carries much new
+// data (directDataMin), it writes that data straight to them before the
+// journal (nothing on disk refers to them yet, so a crash leaves harmless
+// garbage in free space), and the journal carries only metadata.
 func (tx *Tx) writeRuns(runs []mft.Run, buf []byte) error {
 	cs := int64(tx.v.clusterSize)
 	for _, r := range runs {
 		n := r.Length * cs
 		off := int64(r.Start) * cs
-		switch {
-		case r.Sparse:
-		case tx.isFresh(r):
+		if r.Sparse {
+			buf = buf[n:]
+			continue
+		}
+		if tx.isFresh(r) {
 			tx.plan.DataBytes += n
-			if !tx.dryRun {
-				if _, err := tx.v.ov.base.WriteAt(buf[:n], off); err != nil {
-					return err
-				}
-				tx.v.cache.Invalidate(off, n)
-				tx.freshData = true
-			}
-		default:
-			if _, err := tx.v.ov.WriteAt(buf[:n], off); err != nil {
-				return err
-			}
+			tx.freshRanges = append(tx.freshRanges, devRange{off, n})
+		}
+		if _, err := tx.v.ov.WriteAt(buf[:n], off); err != nil {
+			return err
 		}
 		buf = buf[n:]
 	}

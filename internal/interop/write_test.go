@@ -148,7 +148,7 @@ func checkModelOracles(t *testing.T, img string, roots []string, m model) {
 		seen[e.Path] = true
 		if _, ok := m[e.Path]; !ok {
 			// Stale: the record is free, or was reused for another name.
-			if st := oracle.Istat(t, img, e.Record); st.Allocated && strings.Contains(st.Text, path.Base(e.Path)) {
+			if st := oracle.Istat(t, img, e.Record); st.Allocated && strings.Contains(st.Text, "\nName: "+path.Base(e.Path)+"\n") {
 				t.Errorf("fls lists %s (record %d), which is not in the model, and the record holds that name", e.Path, e.Record)
 			}
 			continue

@@ -1,0 +1,192 @@
+package volume
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/ntfsedit/ntfsedit/index"
+	"github.com/ntfsedit/ntfsedit/mft"
+)
+
+// In-place write phases of a commit. The journal makes a commit atomic for
+// us; this order makes a crash safe for tools that ignore the journal
+// (and for a journal that is lost): everything new is written before
+// anything refers to it, and frees come last, so a crash part way may
+// leak space or records but leaves no reference to an unwritten record or
+// INDX block and nothing referenced marked free.
+const (
+	phaseNew        = iota // new data, created records and INDX blocks, bitmaps with new bits set and old ones kept
+	phaseMFT               // $MFT's record: its size and runs cover records created above
+	phaseIndexEarly        // updated INDX blocks of an index that frees blocks: they stop pointing to them
+	phaseUpdate            // records in use before and after: roots, index $BITMAPs, names
+	phaseIndex             // other updated INDX blocks: may point to blocks the $BITMAPs above mark
+	phaseFree              // records freed: no index entry refers to them any more
+	phaseLast              // bitmaps as committed (frees cleared), $MFTMirr
+	phaseCount
+	phaseBitmap // a bitmap byte: old|new at phaseNew, new at phaseLast
+)
+
+// phaseTag gives a device byte range its phase.
+type phaseTag struct {
+	off, n int64
+	phase  uint8
+}
+
+// writePhases splits the staged extents into the writes of each phase,
+// in device order within a phase.
+func (tx *Tx) writePhases(exts []stagedExtent) ([phaseCount][]stagedExtent, error) {
+	var out [phaseCount][]stagedExtent
+	tags, err := tx.phaseTags()
+	if err != nil {
+		return out, err
+	}
+	base := tx.v.ov.base
+	add := func(ph uint8, off int64, b []byte) {
+		l := out[ph]
+		if k := len(l); k > 0 && l[k-1].Off+int64(len(l[k-1].Data)) == off {
+			l[k-1].Data = append(l[k-1].Data, b...)
+			return
+		}
+		out[ph] = append(l, stagedExtent{Off: off, Data: append([]byte(nil), b...)})
+	}
+	for _, e := range exts {
+		ph := make([]uint8, len(e.Data)) // phaseNew
+		end := e.Off + int64(len(e.Data))
+		for _, t := range tags {
+			lo, hi := max(t.off, e.Off), min(t.off+t.n, end)
+			for i := lo; i < hi; i++ {
+				ph[i-e.Off] = t.phase
+			}
+		}
+		for i := 0; i < len(ph); {
+			j := i
+			for j < len(ph) && ph[j] == ph[i] {
+				j++
+			}
+			off, b := e.Off+int64(i), e.Data[i:j]
+			if ph[i] == phaseBitmap {
+				old := make([]byte, len(b))
+				if _, err := base.ReadAt(old, off); err != nil {
+					return out, fmt.Errorf("volume: read bitmap at %#x: %w", off, err)
+				}
+				for k := range old {
+					old[k] |= b[k]
+				}
+				add(phaseNew, off, old)
+				add(phaseLast, off, b)
+			} else {
+				add(ph[i], off, b)
+			}
+			i = j
+		}
+	}
+	for i := range out {
+		sort.Slice(out[i], func(a, b int) bool { return out[i][a].Off < out[i][b].Off })
+	}
+	return out, nil
+}
+
+// phaseTags lists the device ranges of the records, INDX blocks, bitmaps
+// and $MFTMirr the transaction wrote, with their phases; later tags win.
+func (tx *Tx) phaseTags() ([]phaseTag, error) {
+	v := tx.v
+	var tags []phaseTag
+	tag := func(s *Stream, off, n int64, ph uint8) error {
+		rs, err := s.deviceRanges(off, n)
+		if err != nil {
+			return err
+		}
+		for _, r := range rs {
+			tags = append(tags, phaseTag{r.off, r.n, ph})
+		}
+		return nil
+	}
+	for _, bm := range []*bitmap{tx.cbm, tx.mbm} {
+		if bm != nil {
+			if err := tag(bm.s, 0, int64(len(bm.bits)), phaseBitmap); err != nil {
+				return nil, fmt.Errorf("volume: %s: %w", bm.name, err)
+			}
+		}
+	}
+	frees := map[mft.RecordNumber]map[string]bool{}
+	for b, a := range tx.blkAct {
+		if a == "free" {
+			if frees[b.Record] == nil {
+				frees[b.Record] = map[string]bool{}
+			}
+			frees[b.Record][b.Index] = true
+		}
+	}
+	// An index that both gains and loses blocks in one transaction keeps
+	// a window: its updated blocks go before its record, so a crash there
+	// may show a new block not yet marked in use.
+	for b, a := range tx.blkAct {
+		ph := uint8(phaseIndex)
+		switch {
+		case a == "create":
+			ph = phaseNew
+		case frees[b.Record][b.Index]:
+			ph = phaseIndexEarly
+		}
+		f, err := v.File(b.Record)
+		if err != nil {
+			return nil, err
+		}
+		name := mft.NameUnits(b.Index)
+		ra := f.Attr(mft.AttrIndexRoot, name)
+		if ra == nil {
+			continue // the directory went away in this transaction
+		}
+		root, err := index.DecodeRoot(ra.Value)
+		if err != nil {
+			return nil, &RecordError{Record: b.Record, Err: err}
+		}
+		s, err := f.AttrStream(mft.AttrIndexAllocation, name)
+		if err != nil {
+			continue // no $INDEX_ALLOCATION any more: nothing to order
+		}
+		bsize, unit := int64(root.BlockSize), int64(v.clusterSize)
+		if bsize < unit {
+			unit = 512
+		}
+		if off := int64(b.VCN) * unit; off+bsize <= s.Size() {
+			if err := tag(s, off, bsize, ph); err != nil {
+				return nil, err
+			}
+		}
+	}
+	rs := int64(v.recordSize)
+	hdr := make([]byte, 0x18)
+	inUse := func(d Device, off int64) bool {
+		if _, err := d.ReadAt(hdr, off); err != nil {
+			return false
+		}
+		return string(hdr[:4]) == "FILE" && hdr[0x16]&byte(mft.RecordInUse) != 0
+	}
+	for n := range tx.recAct {
+		ranges, err := v.mft.deviceRanges(int64(n)*rs, rs)
+		if err != nil {
+			return nil, fmt.Errorf("volume: record %d: %w", n, err)
+		}
+		off := ranges[0].off
+		was, is := inUse(v.ov.base, off), inUse(v.ov, off)
+		ph := uint8(phaseNew)
+		switch {
+		case n == mft.RecordMFT:
+			ph = phaseMFT
+		case was && is:
+			ph = phaseUpdate
+		case was:
+			ph = phaseFree
+		}
+		for _, r := range ranges {
+			tags = append(tags, phaseTag{r.off, r.n, ph})
+		}
+	}
+	if tx.mirror != nil {
+		if err := tag(tx.mirror, 0, tx.mirror.Size(), phaseLast); err != nil {
+			return nil, fmt.Errorf("volume: $MFTMirr: %w", err)
+		}
+	}
+	return tags, nil
+}
