@@ -376,7 +376,13 @@ func (tx *Tx) removeName(dir *File, e DirEntry) error {
 		return fmt.Errorf("%w: record %d has no $FILE_NAME %q in directory %d", ErrNotExist, fe.num(), e.Name, dir.Number())
 	}
 	// Drop the attributes (walk backwards per record so indexes stay valid).
+	// The last names stay in the freed record, as Windows and ntfs-3g
+	// leave them, so that undelete tools still find the file's name.
+	last := len(fe.all(mft.AttrFileName)) == len(gone)
 	for _, fn := range gone {
+		if last {
+			break
+		}
 		for _, r := range fe.all(mft.AttrFileName) {
 			got, _ := mft.DecodeFileName(r.attr().Value)
 			if got.Parent.Record() == fn.Parent.Record() && got.Namespace == fn.Namespace && equalName(got.Name, fn.Name) {
@@ -398,7 +404,7 @@ func (tx *Tx) removeName(dir *File, e DirEntry) error {
 			return err
 		}
 	}
-	if len(fe.all(mft.AttrFileName)) == 0 {
+	if last {
 		if fi.hasTag {
 			if err := tx.reparseIndexDelete(fi.tag, fe.ref()); err != nil {
 				return err
