@@ -46,6 +46,14 @@ func validName(name string) error {
 	case strings.HasSuffix(name, " ") || strings.HasSuffix(name, "."):
 		return fmt.Errorf("%w: name %q ends in a space or dot (Windows cannot open it)", ErrInvalid, name)
 	}
+	// Device names, with any extension, open the device on Windows.
+	base, _, _ := strings.Cut(strings.ToUpper(name), ".")
+	base = strings.TrimRight(base, " ")
+	switch {
+	case base == "CON" || base == "PRN" || base == "AUX" || base == "NUL",
+		len(base) == 4 && (base[:3] == "COM" || base[:3] == "LPT") && base[3] >= '1' && base[3] <= '9':
+		return fmt.Errorf("%w: name %q is a reserved device name on Windows", ErrInvalid, name)
+	}
 	for _, r := range name {
 		if r < 0x20 || strings.ContainsRune(`\/:*?"<>|`, r) || r == 0xFFFD {
 			return fmt.Errorf("%w: name %q holds %q, which Windows forbids", ErrInvalid, name, r)
