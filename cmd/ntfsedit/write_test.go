@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -212,4 +214,61 @@ func freshImage(t *testing.T, size int64) string {
 		t.Fatal(err)
 	}
 	return img
+}
+
+// TestLnLinkLimit makes a file with volume.MaxLinks (1024) names in one
+// transaction, checks that "ln" refuses the next one with exit status 1 and
+// leaves the image unchanged, and that istat (The Sleuth Kit) counts 1024.
+func TestLnLinkLimit(t *testing.T) {
+	img := freshImage(t, 64<<20)
+	v, err := volume.OpenWritable(img, volume.Options{}, volume.WriteOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = v.Update(func(tx *volume.Tx) error {
+		if err := tx.Mkdir("/l"); err != nil {
+			return err
+		}
+		if err := tx.Create("/l/f", strings.NewReader("x")); err != nil {
+			return err
+		}
+		for i := 1; i < volume.MaxLinks; i++ {
+			if err := tx.Link("/l/f", fmt.Sprintf("/l/n%04d", i)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if cerr := v.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out := mustRun(t, "stat", "--json", img, "/l/n1023"); !strings.Contains(out, fmt.Sprintf(`"links":%d,`, volume.MaxLinks)) {
+		t.Errorf("stat /l/n1023: want %d links:\n%.300s", volume.MaxLinks, out)
+	}
+	before, err := os.ReadFile(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, _, errs := ntfsedit("ln", img, "/l/f", "/l/one-too-many")
+	want := fmt.Sprintf("would have %d names; NTFS allows %d", volume.MaxLinks+1, volume.MaxLinks)
+	if code != 1 || !strings.Contains(errs, want) {
+		t.Errorf("ln of link %d: exit %d, stderr %q; want 1 and %q", volume.MaxLinks+1, code, errs, want)
+	}
+	after, err := os.ReadFile(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(before, after) {
+		t.Error("the refused ln changed the image")
+	}
+	var s statJSON
+	if err := json.Unmarshal([]byte(mustRun(t, "stat", "--json", img, "/l/f")), &s); err != nil {
+		t.Fatal(err)
+	}
+	if is := oracle.Istat(t, img, s.Record); is.Links != volume.MaxLinks {
+		t.Errorf("istat %d: %d links, want %d", s.Record, is.Links, volume.MaxLinks)
+	}
 }
