@@ -20,10 +20,15 @@ func dosValid(c rune) bool {
 	return strings.ContainsRune("!#$%&'()-@^_`{}~", c)
 }
 
-// isDOSName reports whether name is already a valid 8.3 name in upper
-// case: Windows then stores one name in the Win32&DOS namespace.
+// isDOSName reports whether name is already a valid 8.3 name, all in
+// upper or all in lower case: Windows then stores one name in the
+// Win32&DOS namespace (Windows 7 stores file1.txt and desktop.ini so).
 func isDOSName(name string) bool {
-	base, ext, dot := strings.Cut(name, ".")
+	up := strings.ToUpper(name)
+	if name != up && name != strings.ToLower(name) {
+		return false // mixed case: kept as the Win32 name, with a DOS twin
+	}
+	base, ext, dot := strings.Cut(up, ".")
 	if base == "" || len(base) > 8 || len(ext) > 3 || (dot && ext == "") || strings.Contains(ext, ".") {
 		return false
 	}

@@ -46,6 +46,14 @@ func validName(name string) error {
 	case strings.HasSuffix(name, " ") || strings.HasSuffix(name, "."):
 		return fmt.Errorf("%w: name %q ends in a space or dot (Windows cannot open it)", ErrInvalid, name)
 	}
+	// Device names, with any extension, open the device on Windows.
+	base, _, _ := strings.Cut(strings.ToUpper(name), ".")
+	base = strings.TrimRight(base, " ")
+	switch {
+	case base == "CON" || base == "PRN" || base == "AUX" || base == "NUL",
+		len(base) == 4 && (base[:3] == "COM" || base[:3] == "LPT") && base[3] >= '1' && base[3] <= '9':
+		return fmt.Errorf("%w: name %q is a reserved device name on Windows", ErrInvalid, name)
+	}
 	for _, r := range name {
 		if r < 0x20 || strings.ContainsRune(`\/:*?"<>|`, r) || r == 0xFFFD {
 			return fmt.Errorf("%w: name %q holds %q, which Windows forbids", ErrInvalid, name, r)
@@ -376,7 +384,13 @@ func (tx *Tx) removeName(dir *File, e DirEntry) error {
 		return fmt.Errorf("%w: record %d has no $FILE_NAME %q in directory %d", ErrNotExist, fe.num(), e.Name, dir.Number())
 	}
 	// Drop the attributes (walk backwards per record so indexes stay valid).
+	// The last names stay in the freed record, as Windows and ntfs-3g
+	// leave them, so that undelete tools still find the file's name.
+	last := len(fe.all(mft.AttrFileName)) == len(gone)
 	for _, fn := range gone {
+		if last {
+			break
+		}
 		for _, r := range fe.all(mft.AttrFileName) {
 			got, _ := mft.DecodeFileName(r.attr().Value)
 			if got.Parent.Record() == fn.Parent.Record() && got.Namespace == fn.Namespace && equalName(got.Name, fn.Name) {
@@ -398,7 +412,7 @@ func (tx *Tx) removeName(dir *File, e DirEntry) error {
 			return err
 		}
 	}
-	if len(fe.all(mft.AttrFileName)) == 0 {
+	if last {
 		if fi.hasTag {
 			if err := tx.reparseIndexDelete(fi.tag, fe.ref()); err != nil {
 				return err

@@ -76,6 +76,8 @@ func TestScripts(t *testing.T) {
 					return false, nil
 				}
 				return true, nil
+			case "mkntfs":
+				return condMkntfs()
 			case "sample":
 				_, err := os.Stat(sample)
 				if err != nil && oracle.CI() {
@@ -89,6 +91,10 @@ func TestScripts(t *testing.T) {
 			"mkimg":   cmdMkimg,
 			"status":  cmdStatus,
 			"corrupt": cmdCorrupt,
+			// write_test.go
+			"mkfresh":    cmdMkfresh,
+			"halfcommit": cmdHalfcommit,
+			"setdirty":   cmdSetdirty,
 		},
 	})
 }
