@@ -210,6 +210,10 @@ func (x *txIndex) growAlloc(size int64) error {
 		return fmt.Errorf("volume: record %d: $INDEX_ALLOCATION %s has no first extent", x.fe.num(), mft.NameString(x.name))
 	}
 	have := first.AllocatedSize
+	// Grow by what is missing, but at least double (up to 1 MiB at a
+	// time), so that a growing directory keeps a short runlist.
+	size = max(size, have+min(max(have, x.bsize), 1<<20))
+	size = (size + x.bsize - 1) / x.bsize * x.bsize
 	need := (size - have + cs - 1) / cs
 	near := mft.LCN(-1)
 	if k := len(last.Runs); k > 0 && !last.Runs[k-1].Sparse {
@@ -234,6 +238,19 @@ func (x *txIndex) growAlloc(size int64) error {
 		}
 	}
 	x.fe.changed(lastRef)
+	// The index $BITMAP covers every block of the allocation.
+	if br, ok := x.fe.find(mft.AttrBitmap, x.name); ok && !br.attr().NonResident {
+		a := br.attr()
+		if need := int((first.AllocatedSize/x.bsize+63)/64) * 8; len(a.Value) < need {
+			nv := make([]byte, need)
+			copy(nv, a.Value)
+			a.Value = nv
+			if err := a.Layout(); err != nil {
+				return err
+			}
+			x.fe.changed(br)
+		}
+	}
 	return x.loadAlloc()
 }
 

@@ -552,8 +552,11 @@ func clustersPerBlock(b *BootSector) uint8 {
 	return uint8(b.IndexBlockSize / 512)
 }
 
-// copySecurity gives a new file the parent's $SECURITY_DESCRIPTOR when
-// the parent has one instead of a $Secure id (volumes made by mkntfs).
+// copySecurity gives a new file the descriptor it inherits from a parent
+// that has its own $SECURITY_DESCRIPTOR instead of a $Secure id (volumes
+// made by mkntfs, whose root holds a 4 KiB descriptor): a small resident
+// one built as Windows builds inherited descriptors, or, when the parent's
+// cannot be decoded, a copy of it.
 func (tx *Tx) copySecurity(dir *File, fe *fileEdit) error {
 	a := dir.Attr(mft.AttrSecurityDescriptor, nil)
 	if a == nil {
@@ -566,6 +569,13 @@ func (tx *Tx) copySecurity(dir *File, fe *fileEdit) error {
 	sd, err := s.ReadAll()
 	if err != nil {
 		return err
+	}
+	if psd, err := mft.DecodeSecurityDescriptor(sd); err == nil {
+		if nsd, err := inheritDescriptor(psd, fe.base().IsDir()); err == nil {
+			if b, err := nsd.AppendBinary(nil); err == nil {
+				sd = b
+			}
+		}
 	}
 	na := mft.Attr{Type: mft.AttrSecurityDescriptor, Value: sd}
 	if len(sd) > 512 {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/ntfsedit/ntfsedit/index"
 	"github.com/ntfsedit/ntfsedit/mft"
@@ -149,7 +150,10 @@ func (tx *Tx) growMFT() error {
 		return errors.New("volume: growing a $MFT whose runlist spans extension records is not supported")
 	}
 	cs := int64(v.clusterSize)
-	addBytes := max(int64(mftGrowRecords*v.recordSize), cs)
+	// At least mftGrowRecords records, or an eighth of $MFT (up to 16
+	// MiB), so that a growing $MFT keeps a short runlist.
+	addBytes := max(int64(mftGrowRecords*v.recordSize), cs, min(data.DataSize/8, 16<<20))
+	addBytes = (addBytes + int64(v.recordSize) - 1) / int64(v.recordSize) * int64(v.recordSize)
 	addClusters := (addBytes + cs - 1) / cs
 	addBytes = addClusters * cs
 	near := mft.LCN(-1)
@@ -540,7 +544,11 @@ func (fe *fileEdit) spill(r *editRec, space int) error {
 			}
 		}
 		if idx < 0 || (r != fe.recs[0] && len(r.rec.Attrs) == 1) {
-			return fmt.Errorf("volume: record %d: attribute too large for a record", r.rec.Number)
+			var parts []string
+			for i := range r.rec.Attrs {
+				parts = append(parts, fmt.Sprintf("%v %d bytes", r.rec.Attrs[i].Type, r.rec.Attrs[i].Length))
+			}
+			return fmt.Errorf("volume: record %d: attributes do not fit a record (%d bytes free): %s", r.rec.Number, space, strings.Join(parts, ", "))
 		}
 		a := r.rec.Attrs[idx]
 		r.rec.Attrs = append(r.rec.Attrs[:idx], r.rec.Attrs[idx+1:]...)

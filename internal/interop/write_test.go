@@ -303,24 +303,33 @@ func TestWriterEdits(t *testing.T) {
 	roots := []string{"/w", "/many"}
 	checkModel(t, img, roots, m)
 	t.Run("security", func(t *testing.T) {
-		// New records carry their parent's security descriptor: through
-		// ntfs-3g, the raw descriptor of each equals the root's.
+		// New records get the descriptor Windows gives a new file or
+		// directory under the mkntfs root: the root's inheritable ACEs,
+		// marked inherited — what icacls shows on a fresh C:\ as
+		// Administrators (I)(F), SYSTEM (I)(F), Authenticated Users (I)(M),
+		// Users (I)(RX), plus the inherit-only copies on directories. The
+		// raw bytes come through ntfs-3g (system.ntfs_acl).
 		mnt := oracle.MountRO(t, img)
-		acl := func(p string) []byte {
+		sddl := func(p string) string {
 			b := make([]byte, 64<<10)
 			n, err := syscall.Getxattr(filepath.Join(mnt, p), "system.ntfs_acl", b)
 			if err != nil {
 				t.Fatalf("getxattr %s system.ntfs_acl: %v", p, err)
 			}
-			return b[:n]
+			sd, err := mft.DecodeSecurityDescriptor(b[:n])
+			if err != nil {
+				t.Fatalf("%s: %v", p, err)
+			}
+			return sd.SDDL()
 		}
-		root := acl("/")
-		if len(root) < 20 {
-			t.Fatalf("root descriptor: %d bytes", len(root))
-		}
-		for _, p := range []string{"/w", "/w/a.txt", "/w/sub", "/w/big.bin", "/many/file-0000-.txt"} {
-			if got := acl(p); !bytes.Equal(got, root) {
-				t.Errorf("%s: descriptor %x differs from the root's %x", p, got, root)
+		const (
+			file = "O:SYG:SYD:AI(A;ID;FA;;;BA)(A;ID;FA;;;SY)(A;ID;0x1301bf;;;AU)(A;ID;0x1200a9;;;BU)"
+			dir  = "O:SYG:SYD:AI(A;ID;FA;;;BA)(A;OICIIOID;GA;;;BA)(A;ID;FA;;;SY)(A;OICIIOID;GA;;;SY)" +
+				"(A;ID;0x1301bf;;;AU)(A;OICIIOID;SDGXGWGR;;;AU)(A;ID;0x1200a9;;;BU)(A;OICIIOID;GXGR;;;BU)"
+		)
+		for p, want := range map[string]string{"/w": dir, "/w/sub": dir, "/w/a.txt": file, "/w/big.bin": file, "/many/file-0000-.txt": file} {
+			if got := sddl(p); got != want {
+				t.Errorf("%s: descriptor %s, want %s", p, got, want)
 			}
 		}
 	})
