@@ -151,13 +151,6 @@ func (o *overlay) extents() []stagedExtent {
 	return out
 }
 
-// staged reports whether any write is pending.
-func (o *overlay) staged() bool {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return len(o.pages) > 0
-}
-
 // discard forgets every staged write and reports the page ranges it held.
 func (o *overlay) discard() []int64 {
 	o.mu.Lock()

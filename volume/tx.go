@@ -251,7 +251,6 @@ type Tx struct {
 	cbm    *bitmap // $Bitmap
 	mbm    *bitmap // $MFT:$BITMAP
 	mirror *Stream
-	secIDs map[mft.RecordNumber]uint32
 	closed bool
 	dryRun bool
 	fresh  []mft.Run // clusters allocated by this transaction

@@ -1,7 +1,6 @@
 package volume
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -278,26 +277,6 @@ func (tx *Tx) touch(fe *fileEdit, modified bool) {
 		r.attr().Value = val
 		fe.changed(r)
 	}
-}
-
-// setSIAttrs rewrites the file attributes in $STANDARD_INFORMATION.
-func setSIAttrs(fe *fileEdit, set, clear mft.FileAttributes) error {
-	r, ok := fe.find(mft.AttrStandardInformation, nil)
-	if !ok {
-		return fmt.Errorf("volume: record %d has no $STANDARD_INFORMATION", fe.num())
-	}
-	si, err := mft.DecodeStandardInfo(r.attr().Value)
-	if err != nil {
-		return &RecordError{Record: fe.num(), Err: err}
-	}
-	si.Attributes = si.Attributes&^clear | set
-	val, err := si.AppendBinary(nil)
-	if err != nil {
-		return err
-	}
-	r.attr().Value = val
-	fe.changed(r)
-	return nil
 }
 
 // Link adds the name newPath to the file at existing (a hard link).
@@ -757,8 +736,6 @@ func (tx *Tx) reparseIndexDelete(tag reparse.Tag, ref mft.FileRef) error {
 	}
 	return x.fe.save()
 }
-
-var _ = bytes.Equal
 
 // RemoveFile is Remove for everything but directories: files, symbolic
 // links and junctions (a junction is removed, never its target).

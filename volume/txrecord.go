@@ -6,7 +6,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/ntfsedit/ntfsedit/index"
 	"github.com/ntfsedit/ntfsedit/mft"
 )
 
@@ -774,5 +773,3 @@ func (fe *fileEdit) freeFile() error {
 	}
 	return nil
 }
-
-var _ = index.ErrExists

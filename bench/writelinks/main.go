@@ -10,6 +10,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -50,6 +51,12 @@ func main() {
 	per := flag.Int("per", 1, "links: links per file")
 	sizes := flag.String("sizes", "1000,10000,100000", "insert: directory sizes to measure at")
 	flag.Parse()
+	// NTFSEDIT_CPUPROFILE=FILE profiles the run.
+	if p := os.Getenv("NTFSEDIT_CPUPROFILE"); p != "" {
+		if f, err := os.Create(p); err == nil && pprof.StartCPUProfile(f) == nil {
+			defer pprof.StopCPUProfile()
+		}
+	}
 	if *img == "" || flag.NArg() != 1 {
 		fmt.Fprintln(os.Stderr, "usage: writelinks -img IMG links|insert")
 		os.Exit(2)

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -242,5 +241,3 @@ func runRmdir(e *env, o *opts, args []string) error {
 func runUnlink(e *env, o *opts, args []string) error {
 	return commitOps(e, o, func(tx *volume.Tx) error { return tx.Unlink(args[0]) })
 }
-
-var _ = errors.New
