@@ -311,6 +311,11 @@ func (v *Volume) run(fn func(tx *Tx) error, commit bool) (*Plan, error) {
 
 func (tx *Tx) buildPlan() *Plan {
 	p := tx.plan
+	// Empty lists stay lists in JSON.
+	p.Records, p.IndexBlocks = []PlanRecord{}, []PlanBlock{}
+	if p.Bitmaps == nil {
+		p.Bitmaps = []PlanBits{}
+	}
 	for n, a := range tx.recAct {
 		p.Records = append(p.Records, PlanRecord{Record: n, Action: a, Mirror: tx.v.mirrored(n)})
 	}
