@@ -672,6 +672,9 @@ func (tx *Tx) reparseObject(op, path string, isDir bool, p reparse.Point) error 
 		}
 		return fe.add(mft.Attr{Type: mft.AttrReparsePoint, Value: buf})
 	})
+	if errors.Is(err, errNoFit) {
+		return pathErr(op, path, fmt.Errorf("%w: the reparse data (%d bytes) does not fit the MFT record beside the file's names: target too long (non-resident reparse points are not written)", ErrInvalid, len(buf)))
+	}
 	if err != nil {
 		return err
 	}

@@ -250,6 +250,9 @@ func appendRuns(runs, more []mft.Run) []mft.Run {
 	return out
 }
 
+// errNoFit is matched when one attribute cannot fit a record even alone.
+var errNoFit = errors.New("volume: attributes do not fit a record")
+
 // fileEdit is a file being changed: its base record and any extension
 // records, with their attributes. save fits the attributes into records
 // (moving some to extension records behind an $ATTRIBUTE_LIST when the
@@ -547,7 +550,7 @@ func (fe *fileEdit) spill(r *editRec, space int) error {
 			for i := range r.rec.Attrs {
 				parts = append(parts, fmt.Sprintf("%v %d bytes", r.rec.Attrs[i].Type, r.rec.Attrs[i].Length))
 			}
-			return fmt.Errorf("volume: record %d: attributes do not fit a record (%d bytes free): %s", r.rec.Number, space, strings.Join(parts, ", "))
+			return fmt.Errorf("%w: record %d (%d bytes free): %s", errNoFit, r.rec.Number, space, strings.Join(parts, ", "))
 		}
 		a := r.rec.Attrs[idx]
 		r.rec.Attrs = append(r.rec.Attrs[:idx], r.rec.Attrs[idx+1:]...)

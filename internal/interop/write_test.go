@@ -623,3 +623,31 @@ func slicesContains(s []string, v string) bool {
 	}
 	return false
 }
+
+// TestWriterLongReparseTarget: a junction whose reparse data cannot fit
+// the record is refused with ErrInvalid and changes nothing.
+func TestWriterLongReparseTarget(t *testing.T) {
+	img := freshImage(t, 8<<20)
+	before, err := os.ReadFile(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := openRW(t, img, volume.WriteOptions{})
+	err = v.Update(func(tx *volume.Tx) error {
+		return tx.Junction("/j", `C:\`+strings.Repeat("a", 250))
+	})
+	if !errors.Is(err, volume.ErrInvalid) {
+		t.Errorf("long junction target: got %v, want ErrInvalid", err)
+	}
+	if now, _ := os.ReadFile(img); !bytes.Equal(before, now) {
+		t.Error("the refused junction changed the image")
+	}
+	if err := v.Update(func(tx *volume.Tx) error { return tx.Junction("/j", `C:\`+strings.Repeat("a", 100)) }); err != nil {
+		t.Errorf("100-character junction target: %v", err)
+	}
+	v.Close()
+	after, _ := os.ReadFile(img)
+	if bytes.Equal(before, after) {
+		t.Error("the second junction changed nothing")
+	}
+}
