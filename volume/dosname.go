@@ -81,7 +81,7 @@ func (tx *Tx) dosName(dir *File, long string) (string, error) {
 		suffix = "." + ext
 	}
 	free := func(short string) (bool, error) {
-		_, err := tx.v.lookupIn(dir, short)
+		_, err := tx.lookupIn(dir, short)
 		switch {
 		case err == nil:
 			return false, nil

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ntfsedit/ntfsedit/index"
 	"github.com/ntfsedit/ntfsedit/mft"
 )
 
@@ -253,7 +254,8 @@ type Tx struct {
 	mirror *Stream
 	closed bool
 	dryRun bool
-	fresh  []mft.Run // clusters allocated by this transaction
+	blocks map[blockKey]*index.Block // decoded INDX blocks (txcache.go)
+	fresh  []mft.Run                 // clusters allocated by this transaction
 	// freshRanges are device ranges of data written to fresh clusters.
 	freshRanges []devRange
 }

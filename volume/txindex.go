@@ -94,6 +94,14 @@ func (x *txIndex) loadAlloc() error {
 }
 
 func (x *txIndex) load(vcn mft.VCN) (*index.Block, error) {
+	return x.tx.cachedBlock(x.key(vcn), func() (*index.Block, error) { return x.read(vcn) })
+}
+
+func (x *txIndex) key(vcn mft.VCN) blockKey {
+	return blockKey{x.fe.num(), mft.NameString(x.name), vcn}
+}
+
+func (x *txIndex) read(vcn mft.VCN) (*index.Block, error) {
 	off := int64(vcn) * x.unit
 	if x.alloc == nil || off < 0 || off+x.bsize > x.alloc.Size() {
 		return nil, &index.CorruptError{VCN: vcn, Field: "sub-node VCN (beyond $INDEX_ALLOCATION)", Value: off}
@@ -122,6 +130,15 @@ func (x *txIndex) store(blk *index.Block) error {
 	}
 	if err := x.tx.writeStream(x.alloc, int64(blk.VCN)*x.unit, b); err != nil {
 		return fmt.Errorf("volume: record %d: write INDX block at VCN %d: %w", x.fe.num(), blk.VCN, err)
+	}
+	// The cache keeps what is now on disk, decoded from the bytes written.
+	if nb, err := index.ParseBlockInPlace(b, blk.VCN); err == nil {
+		if x.tx.blocks == nil {
+			x.tx.blocks = map[blockKey]*index.Block{}
+		}
+		x.tx.blocks[x.key(blk.VCN)] = nb
+	} else {
+		delete(x.tx.blocks, x.key(blk.VCN))
 	}
 	k := PlanBlock{Record: x.fe.num(), Index: mft.NameString(x.name), VCN: blk.VCN}
 	if _, ok := x.tx.blkAct[k]; !ok {
@@ -266,6 +283,7 @@ func (x *txIndex) freeBlock(vcn mft.VCN) error {
 	}
 	a.Value[bit/8] &^= 1 << (bit % 8)
 	x.fe.changed(br)
+	delete(x.tx.blocks, x.key(vcn))
 	x.tx.blkAct[PlanBlock{Record: x.fe.num(), Index: mft.NameString(x.name), VCN: vcn}] = "free"
 	return nil
 }

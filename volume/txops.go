@@ -70,7 +70,7 @@ func (tx *Tx) parentOf(op, path string) (*File, string, error) {
 	}
 	name := parts[len(parts)-1]
 	dirPath := "/" + strings.Join(parts[:len(parts)-1], "/")
-	dir, err := tx.v.Lookup(dirPath)
+	dir, err := tx.lookup(dirPath)
 	if err != nil {
 		return nil, "", pathErr(op, path, err)
 	}
@@ -83,7 +83,7 @@ func (tx *Tx) parentOf(op, path string) (*File, string, error) {
 // mustNotExist fails when dir already has name (ignoring case, as Win32
 // names are unique).
 func (tx *Tx) mustNotExist(op, path string, dir *File, name string) error {
-	_, err := tx.v.lookupIn(dir, name)
+	_, err := tx.lookupIn(dir, name)
 	switch {
 	case err == nil:
 		return pathErr(op, path, ErrExist)
@@ -281,7 +281,7 @@ func (tx *Tx) touch(fe *fileEdit, modified bool) {
 
 // Link adds the name newPath to the file at existing (a hard link).
 func (tx *Tx) Link(existing, newPath string) error {
-	f, err := tx.v.Lookup(existing)
+	f, err := tx.lookup(existing)
 	if err != nil {
 		return pathErr("link", existing, err)
 	}
@@ -320,7 +320,7 @@ func (tx *Tx) Unlink(path string) error {
 	if err != nil {
 		return err
 	}
-	e, err := tx.v.lookupIn(dir, name)
+	e, err := tx.lookupIn(dir, name)
 	if err != nil {
 		return pathErr("unlink", path, err)
 	}
@@ -412,7 +412,7 @@ func isTwin(a, b mft.Namespace) bool {
 // Remove removes a file's name (as Unlink) or an empty directory (as
 // Rmdir).
 func (tx *Tx) Remove(path string) error {
-	f, err := tx.v.Lookup(path)
+	f, err := tx.lookup(path)
 	if err != nil {
 		return pathErr("remove", path, err)
 	}
@@ -423,7 +423,7 @@ func (tx *Tx) Remove(path string) error {
 	if err != nil {
 		return err
 	}
-	e, err := tx.v.lookupIn(dir, name)
+	e, err := tx.lookupIn(dir, name)
 	if err != nil {
 		return pathErr("remove", path, err)
 	}
@@ -435,7 +435,7 @@ func (f *File) hasReparse() bool { return f.Attr(mft.AttrReparsePoint, nil) != n
 // Rmdir removes an empty directory (or a junction or directory symbolic
 // link, whatever its target holds).
 func (tx *Tx) Rmdir(path string) error {
-	f, err := tx.v.Lookup(path)
+	f, err := tx.lookup(path)
 	if err != nil {
 		return pathErr("rmdir", path, err)
 	}
@@ -456,7 +456,7 @@ func (tx *Tx) Rmdir(path string) error {
 	if err != nil {
 		return err
 	}
-	e, err := tx.v.lookupIn(dir, name)
+	e, err := tx.lookupIn(dir, name)
 	if err != nil {
 		return pathErr("rmdir", path, err)
 	}
@@ -576,7 +576,7 @@ func (tx *Tx) MkdirAll(path string) error {
 	parts := splitPath(path)
 	for i := range parts {
 		p := "/" + strings.Join(parts[:i+1], "/")
-		f, err := tx.v.Lookup(p)
+		f, err := tx.lookup(p)
 		if err == nil {
 			if !f.IsDir() {
 				return pathErr("mkdir", p, ErrNotDir)
@@ -693,7 +693,7 @@ func reparseKey(tag reparse.Tag, ref mft.FileRef) []byte {
 
 // reparseIndex opens $Extend\$Reparse:$R.
 func (tx *Tx) reparseIndex() (*txIndex, error) {
-	f, err := tx.v.Lookup("/$Extend/$Reparse")
+	f, err := tx.lookup("/$Extend/$Reparse")
 	if err != nil {
 		return nil, fmt.Errorf("volume: $Extend\\$Reparse: %w", err)
 	}
@@ -743,7 +743,7 @@ func (tx *Tx) reparseIndexDelete(tag reparse.Tag, ref mft.FileRef) error {
 // RemoveFile is Remove for everything but directories: files, symbolic
 // links and junctions (a junction is removed, never its target).
 func (tx *Tx) RemoveFile(path string) error {
-	f, err := tx.v.Lookup(path)
+	f, err := tx.lookup(path)
 	if err != nil {
 		return pathErr("remove", path, err)
 	}
