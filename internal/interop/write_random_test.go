@@ -308,6 +308,7 @@ func TestWriterRandom(t *testing.T) {
 	if maxHot < 120 {
 		t.Errorf("%s held at most %d names; the test wants it past several INDX blocks", rr.hot, maxHot)
 	}
+	keep(t, img, fmt.Sprintf("random-%d", seed))
 	switch _, err := exec.LookPath("ntfsfix"); {
 	case err == nil:
 		if out, err := oracle.Output("ntfsfix", "-n", img); err != nil {
