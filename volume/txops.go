@@ -419,15 +419,20 @@ func (tx *Tx) Remove(path string) error {
 	if f.IsDir() && !f.hasReparse() {
 		return tx.Rmdir(path)
 	}
-	dir, name, err := tx.parentOf("remove", path)
+	return tx.removePath("remove", path)
+}
+
+// removePath removes the name path from its directory.
+func (tx *Tx) removePath(op, path string) error {
+	dir, name, err := tx.parentOf(op, path)
 	if err != nil {
 		return err
 	}
 	e, err := tx.lookupIn(dir, name)
 	if err != nil {
-		return pathErr("remove", path, err)
+		return pathErr(op, path, err)
 	}
-	return pathErr("remove", path, tx.removeName(dir, e))
+	return pathErr(op, path, tx.removeName(dir, e))
 }
 
 func (f *File) hasReparse() bool { return f.Attr(mft.AttrReparsePoint, nil) != nil }
@@ -452,15 +457,7 @@ func (tx *Tx) Rmdir(path string) error {
 	if len(ents) > 0 {
 		return pathErr("rmdir", path, ErrNotEmpty)
 	}
-	dir, name, err := tx.parentOf("rmdir", path)
-	if err != nil {
-		return err
-	}
-	e, err := tx.lookupIn(dir, name)
-	if err != nil {
-		return pathErr("rmdir", path, err)
-	}
-	return pathErr("rmdir", path, tx.removeName(dir, e))
+	return tx.removePath("rmdir", path)
 }
 
 // newObject creates a record for a new file or directory named path:

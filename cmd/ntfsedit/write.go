@@ -177,20 +177,24 @@ func runLn(e *env, o *opts, args []string) error {
 	})
 }
 
-func runMkdir(e *env, o *opts, args []string) error {
+// eachPath runs op on every path in one transaction.
+func eachPath(e *env, o *opts, paths []string, op func(tx *volume.Tx, p string) error) error {
 	return commitOps(e, o, func(tx *volume.Tx) error {
-		for _, p := range args {
-			var err error
-			if o.w.parents {
-				err = tx.MkdirAll(p)
-			} else {
-				err = tx.Mkdir(p)
-			}
-			if err != nil {
+		for _, p := range paths {
+			if err := op(tx, p); err != nil {
 				return err
 			}
 		}
 		return nil
+	})
+}
+
+func runMkdir(e *env, o *opts, args []string) error {
+	return eachPath(e, o, args, func(tx *volume.Tx, p string) error {
+		if o.w.parents {
+			return tx.MkdirAll(p)
+		}
+		return tx.Mkdir(p)
 	})
 }
 
@@ -211,31 +215,16 @@ func runPut(e *env, o *opts, args []string) error {
 }
 
 func runRm(e *env, o *opts, args []string) error {
-	return commitOps(e, o, func(tx *volume.Tx) error {
-		for _, p := range args {
-			var err error
-			if o.w.rmDirs {
-				err = tx.Remove(p)
-			} else {
-				err = tx.RemoveFile(p)
-			}
-			if err != nil {
-				return err
-			}
+	return eachPath(e, o, args, func(tx *volume.Tx, p string) error {
+		if o.w.rmDirs {
+			return tx.Remove(p)
 		}
-		return nil
+		return tx.RemoveFile(p)
 	})
 }
 
 func runRmdir(e *env, o *opts, args []string) error {
-	return commitOps(e, o, func(tx *volume.Tx) error {
-		for _, p := range args {
-			if err := tx.Rmdir(p); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	return eachPath(e, o, args, (*volume.Tx).Rmdir)
 }
 
 func runUnlink(e *env, o *opts, args []string) error {
