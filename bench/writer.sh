@@ -4,12 +4,12 @@
 # mount (mount and umount included); then index blocks per insert as a
 # directory grows. Needs mkntfs, ntfs-3g, python3, root and /dev/fuse.
 #
-#   bench/writer.sh            # FILES=5000 PER=2 SIZES=1000,5000
+#   bench/writer.sh            # FILES=10000 PER=1 SIZES=1000,10000,100000
 set -eu
 cd "$(dirname "$0")/.."
-FILES=${FILES:-5000}
-PER=${PER:-2}
-SIZES=${SIZES:-1000,5000}
+FILES=${FILES:-10000}
+PER=${PER:-1}
+SIZES=${SIZES:-1000,10000,100000}
 tmp=$(mktemp -d)
 trap 'umount "$tmp/mnt" 2>/dev/null || true; rm -rf "$tmp"' EXIT
 go build -o "$tmp/writelinks" ./bench/writelinks
