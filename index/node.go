@@ -67,6 +67,9 @@ func decodeNode(b []byte, vcn mft.VCN, base int) (Node, error) {
 		return fail(&CorruptError{Offset: 0, Field: "index entries offset", Value: n.EntriesOffset})
 	}
 	end := int(n.IndexLength)
+	// Sized for $I30 entries (a header and a $FILE_NAME of at least one
+	// character, 0x58 bytes): one allocation for a directory's node.
+	n.Entries = make([]Entry, 0, (end-int(n.EntriesOffset))/0x58+1)
 	for off := int(n.EntriesOffset); ; {
 		if off >= end {
 			return fail(&CorruptError{Offset: off, Field: "index node (no last entry)"})

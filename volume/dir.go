@@ -1,11 +1,12 @@
 package volume
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io/fs"
 	"runtime"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -42,7 +43,8 @@ func (d *DirEntry) DOSOnly() bool { return d.FileName.Namespace == mft.Namespace
 // with a block loader that reads INDX blocks from $INDEX_ALLOCATION and
 // honours the index $BITMAP.
 func (f *File) IndexTree(name []uint16) (*index.Tree, error) {
-	return f.indexTree(name, false)
+	t, _, err := f.indexTree(name, false)
+	return t, err
 }
 
 // preloadMax bounds the $INDEX_ALLOCATION that a full listing reads at
@@ -50,39 +52,41 @@ func (f *File) IndexTree(name []uint16) (*index.Tree, error) {
 const preloadMax = 8 << 20
 
 // indexTree is IndexTree; with whole set, a listing that will visit every
-// block reads a small allocation with one read.
-func (f *File) indexTree(name []uint16, whole bool) (*index.Tree, error) {
+// block reads a small allocation with one read, into a pooled buffer that
+// done hands back: the tree's blocks must not be used after done.
+func (f *File) indexTree(name []uint16, whole bool) (t *index.Tree, done func(), err error) {
+	done = func() {}
 	if err := f.ensure(); err != nil {
-		return nil, err
+		return nil, done, err
 	}
 	v := f.v
 	ra := f.Attr(mft.AttrIndexRoot, name)
 	if ra == nil || ra.NonResident {
-		return nil, &RecordError{Record: f.num, Err: fmt.Errorf("no resident $INDEX_ROOT %s", mft.NameString(name))}
+		return nil, done, &RecordError{Record: f.num, Err: fmt.Errorf("no resident $INDEX_ROOT %s", mft.NameString(name))}
 	}
 	root, err := index.DecodeRoot(ra.Value)
 	if err != nil {
-		return nil, &RecordError{Record: f.num, Err: err}
+		return nil, done, &RecordError{Record: f.num, Err: err}
 	}
-	t := &index.Tree{Root: root}
+	t = &index.Tree{Root: root}
 	if f.Attr(mft.AttrIndexAllocation, name) == nil {
-		return t, nil
+		return t, done, nil
 	}
 	alloc, err := f.AttrStream(mft.AttrIndexAllocation, name)
 	if err != nil {
-		return nil, err
+		return nil, done, err
 	}
 	var bitmap []byte
 	if f.Attr(mft.AttrBitmap, name) != nil {
 		bs, err := f.AttrStream(mft.AttrBitmap, name)
 		if err != nil {
-			return nil, err
+			return nil, done, err
 		}
 		if bitmap, err = bs.ReadAll(); err != nil {
-			return nil, err
+			return nil, done, err
 		}
 	} else {
-		return nil, &RecordError{Record: f.num, Err: fmt.Errorf("$INDEX_ALLOCATION %s without $BITMAP", mft.NameString(name))}
+		return nil, done, &RecordError{Record: f.num, Err: fmt.Errorf("$INDEX_ALLOCATION %s without $BITMAP", mft.NameString(name))}
 	}
 	bsize := int64(root.BlockSize)
 	// Sub-node VCNs count clusters, or 512-byte units when index blocks
@@ -97,9 +101,13 @@ func (f *File) indexTree(name []uint16, whole bool) (*index.Tree, error) {
 	}
 	var all []byte
 	if whole && alloc.Size() <= preloadMax && alloc.Size()%bsize == 0 {
-		all = make([]byte, alloc.Size())
+		buf := v.scratch(int(alloc.Size()))
+		all = *buf
 		if err := alloc.readFull(all, 0); err != nil {
 			all = nil // fall back to block reads, which locate the error
+			v.putScratch(buf)
+		} else {
+			done = func() { v.putScratch(buf) }
 		}
 	}
 	t.Load = func(vcn mft.VCN) (*index.Block, error) {
@@ -124,7 +132,7 @@ func (f *File) indexTree(name []uint16, whole bool) (*index.Tree, error) {
 		}
 		return blk, nil
 	}
-	return t, nil
+	return t, done, nil
 }
 
 // ReadDir returns the entries of directory f in index order, every
@@ -137,7 +145,8 @@ func (f *File) ReadDir() ([]DirEntry, error) {
 	if !f.IsDir() {
 		return nil, &fs.PathError{Op: "readdir", Path: "#" + strconv.FormatUint(uint64(f.num), 10), Err: ErrNotDir}
 	}
-	t, err := f.indexTree(I30, true)
+	t, done, err := f.indexTree(I30, true)
+	defer done()
 	if err != nil {
 		return nil, err
 	}
@@ -148,17 +157,37 @@ func (f *File) ReadDir() ([]DirEntry, error) {
 		hint += int(min(a.DataSize/100, 1<<20))
 	}
 	out := make([]DirEntry, 0, hint)
+	// Every name is decoded into one buffer of code units and one of
+	// UTF-8 text, which becomes one string that the names slice.
+	units := make([]uint16, 0, 32*hint+255)
+	text := make([]byte, 0, 24*hint)
+	ends := make([]int, 0, hint)
 	err = t.Walk(func(e *index.Entry) error {
-		fn, err := e.FileName()
+		if e.Ref.Record() == f.num {
+			if _, err := e.FileName(); err != nil {
+				return &RecordError{Record: f.num, Err: fmt.Errorf("$I30 entry: %w", err)}
+			}
+			return nil // "." in the root
+		}
+		if cap(units)-len(units) < 255 {
+			units = make([]uint16, 0, max(1024, 32*(hint-len(out))))
+		}
+		fn, u, err := mft.DecodeFileNameAppend(e.Key, units)
 		if err != nil {
 			return &RecordError{Record: f.num, Err: fmt.Errorf("$I30 entry: %w", err)}
 		}
-		if e.Ref.Record() == f.num {
-			return nil // "." in the root
-		}
-		out = append(out, DirEntry{Name: fn.NameString(), Ref: e.Ref, FileName: fn})
+		units = u
+		text = mft.AppendNameString(text, fn.Name)
+		ends = append(ends, len(text))
+		out = append(out, DirEntry{Ref: e.Ref, FileName: fn})
 		return nil
 	})
+	names := string(text)
+	start := 0
+	for i, end := range ends {
+		out[i].Name = names[start:end]
+		start = end
+	}
 	return out, err
 }
 
@@ -437,18 +466,40 @@ func (w *treeWalk[T]) prepare(dirPath string, dir *File) *prepared[T] {
 	if err != nil {
 		return &prepared[T]{path: dirPath, err: err}
 	}
-	entries := all[:0:0]
+	entries := all[:0] // ReadDir's result is ours: filter in place
 	for _, e := range all {
 		if e.DOSOnly() || (!w.all && e.Hidden()) {
 			continue
 		}
 		entries = append(entries, e)
 	}
+	clear(all[len(entries):])
+	// The children's paths are built in one buffer that becomes one string.
+	prefix := dirPath
+	if prefix != "/" && prefix != "" {
+		prefix += "/"
+	} else {
+		prefix = "/"
+	}
+	size := 0
+	for i := range entries {
+		size += len(prefix) + len(entries[i].Name)
+	}
+	pathBuf := make([]byte, 0, size)
+	pathEnds := make([]int, len(entries))
+	for i := range entries {
+		pathBuf = append(append(pathBuf, prefix...), entries[i].Name...)
+		pathEnds[i] = len(pathBuf)
+	}
+	paths := string(pathBuf)
+	pathOf := func(i int) string {
+		return paths[pathEnds[i]-len(prefix)-len(entries[i].Name) : pathEnds[i]]
+	}
 	order := make([]int, len(entries))
 	for i := range order {
 		order[i] = i
 	}
-	sort.SliceStable(order, func(a, b int) bool { return entries[order[a]].Ref.Record() < entries[order[b]].Ref.Record() })
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(entries[a].Ref.Record(), entries[b].Ref.Record()) })
 	vals := make([]T, len(entries))
 	files := make([]*File, len(entries))
 	loadPart := func(part []int) {
@@ -459,7 +510,7 @@ func (w *treeWalk[T]) prepare(dirPath string, dir *File) *prepared[T] {
 		w.v.loadFiles(nums, w.lazy, func(k int, f *File, ferr error) {
 			i := part[k]
 			e := entries[i]
-			p := JoinPath(dirPath, e.Name)
+			p := pathOf(i)
 			if ferr == nil {
 				f, ferr = checkEntry(e, f)
 			}

@@ -366,6 +366,8 @@ const maxBatch = 256
 // for each in order.
 func (v *Volume) loadFiles(nums []mft.RecordNumber, headerOnly bool, fn func(i int, f *File, err error)) {
 	rs := int64(v.recordSize)
+	var pooled *[]byte
+	defer func() { v.putScratch(pooled) }()
 	var buf []byte
 	for i := 0; i < len(nums); {
 		// A run: records close enough that reading the gap is cheaper
@@ -385,7 +387,9 @@ func (v *Volume) loadFiles(nums []mft.RecordNumber, headerOnly bool, fn func(i i
 		}
 		size := (int64(last-first) + 1) * rs
 		if int64(cap(buf)) < size {
-			buf = make([]byte, size)
+			v.putScratch(pooled)
+			pooled = v.scratch(int(size))
+			buf = *pooled
 		}
 		buf = buf[:size]
 		if err := v.mft.readFull(buf, int64(first)*rs); err != nil {
