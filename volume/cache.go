@@ -1,7 +1,6 @@
 package volume
 
 import (
-	"container/list"
 	"fmt"
 	"io"
 	"sync"
@@ -30,21 +29,69 @@ type pageCache struct {
 	size     int64 // device size in bytes; reads stop here
 	pageSize int64
 	maxPages int
-	maxRead  int64                   // reads longer than this bypass the cache
-	pages    map[int64]*list.Element // page number → element holding a *cachePage
-	lru      list.List               // front: most recently used
-	free     [][]byte                // buffers of evicted pages, for reuse
+	maxRead  int64           // reads longer than this bypass the cache
+	pages    map[int64]int32 // page number → slot
+	slots    []cacheSlot     // grows up to maxPages; a slot's buffer is reused
+	lru      lruList         // slots holding pages; front: most recently used
+	free     []int32         // slots holding no page
 	stats    CacheStats
 	scratch  []byte // device read buffer of readPages, reused
 }
 
 var _ io.ReaderAt = (*pageCache)(nil)
 
-// cachePage is one cached page; data is shorter than the page size only for
-// the last page of the device.
-type cachePage struct {
-	n    int64
-	data []byte
+// cacheSlot holds one cached page; data is shorter than the page size only
+// for the last page of the device. prev and next link the LRU list.
+type cacheSlot struct {
+	n          int64
+	data       []byte
+	prev, next int32
+}
+
+// lruList is a doubly linked list of slots by index (-1 ends it), so that
+// caching a page allocates nothing once the slots exist.
+type lruList struct {
+	slots      *[]cacheSlot
+	head, tail int32
+	n          int
+}
+
+// Len returns the number of slots in the list.
+func (l *lruList) Len() int { return l.n }
+
+func (l *lruList) pushFront(i int32) {
+	s := *l.slots
+	s[i].prev, s[i].next = -1, l.head
+	if l.head >= 0 {
+		s[l.head].prev = i
+	} else {
+		l.tail = i
+	}
+	l.head = i
+	l.n++
+}
+
+func (l *lruList) remove(i int32) {
+	s := *l.slots
+	p, n := s[i].prev, s[i].next
+	if p >= 0 {
+		s[p].next = n
+	} else {
+		l.head = n
+	}
+	if n >= 0 {
+		s[n].prev = p
+	} else {
+		l.tail = p
+	}
+	l.n--
+}
+
+func (l *lruList) moveToFront(i int32) {
+	if l.head != i {
+		l.remove(i)
+		l.pushFront(i)
+	}
 }
 
 // newPageCache returns a cache of capacityBytes (rounded down to whole pages)
@@ -59,8 +106,9 @@ func newPageCache(d io.ReaderAt, size int64, pageSize int, capacityBytes int64) 
 		size:     size,
 		pageSize: int64(pageSize),
 		maxPages: int(max(capacityBytes, 0) / int64(pageSize)),
-		pages:    make(map[int64]*list.Element),
+		pages:    make(map[int64]int32),
 	}
+	c.lru = lruList{slots: &c.slots, head: -1, tail: -1}
 	c.maxRead = int64(c.maxPages) * c.pageSize / 2
 	return c
 }
@@ -129,65 +177,85 @@ func (c *pageCache) deviceRead(p []byte, off int64) (int, error) {
 }
 
 // readPages fills p (within the device) from cached pages, reading each run
-// of missing pages with one device read.
+// of missing pages with one device read: straight into p for the pages p
+// covers whole, through a scratch buffer for a partly covered page at either
+// end.
 func (c *pageCache) readPages(p []byte, off int64) (int, error) {
 	end := off + int64(len(p))
 	first, last := off/c.pageSize, (end-1)/c.pageSize
 	done := 0
 	for pg := first; pg <= last; {
-		if e, ok := c.pages[pg]; ok {
+		if i, ok := c.pages[pg]; ok {
 			c.stats.Hits++
-			c.lru.MoveToFront(e)
-			done += c.copyOut(p[done:], off+int64(done), e.Value.(*cachePage))
+			c.lru.moveToFront(i)
+			done += c.copyOut(p[done:], off+int64(done), &c.slots[i])
 			pg++
 			continue
 		}
 		run := pg + 1
-		for run <= last && c.pages[run] == nil {
+		for run <= last {
+			if _, ok := c.pages[run]; ok {
+				break
+			}
 			run++
 		}
 		runOff := pg * c.pageSize
 		runLen := min(run*c.pageSize, c.size) - runOff
-		if int64(cap(c.scratch)) < runLen {
-			c.scratch = make([]byte, runLen)
+		var buf []byte
+		at := runOff - off
+		direct := at >= 0 && at+runLen <= int64(len(p))
+		if direct {
+			buf = p[at : at+runLen] // the run lies inside p
+		} else {
+			if int64(cap(c.scratch)) < runLen {
+				c.scratch = make([]byte, runLen)
+			}
+			buf = c.scratch[:runLen] // pages copy out of it; reused under c.mu
 		}
-		buf := c.scratch[:runLen] // pages copy out of it; reused under c.mu
 		if _, err := c.deviceRead(buf, runOff); err != nil {
 			return done, err
 		}
 		c.stats.Misses += run - pg
 		for ; pg < run; pg++ {
 			o := pg*c.pageSize - runOff
-			cp := c.insert(pg, buf[o:min(o+c.pageSize, runLen)])
-			done += c.copyOut(p[done:], off+int64(done), cp)
+			page := buf[o:min(o+c.pageSize, runLen)]
+			i := c.insert(pg, page)
+			if direct {
+				done += len(page) // already in place
+			} else {
+				done += c.copyOut(p[done:], off+int64(done), &c.slots[i])
+			}
 		}
 	}
 	return done, nil
 }
 
-// copyOut copies the part of page cp at and after off into p.
-func (c *pageCache) copyOut(p []byte, off int64, cp *cachePage) int {
-	return copy(p, cp.data[off-cp.n*c.pageSize:])
+// copyOut copies the part of page s at and after off into p.
+func (c *pageCache) copyOut(p []byte, off int64, s *cacheSlot) int {
+	return copy(p, s.data[off-s.n*c.pageSize:])
 }
 
 // insert caches a copy of data as page n, evicting the least recently used
-// page when the cache is full.
-func (c *pageCache) insert(n int64, data []byte) *cachePage {
-	var buf []byte
-	if c.lru.Len() >= c.maxPages {
-		old := c.lru.Back()
-		op := old.Value.(*cachePage)
-		c.lru.Remove(old)
-		delete(c.pages, op.n)
-		buf = op.data[:cap(op.data)]
-	} else if k := len(c.free); k > 0 {
-		buf, c.free = c.free[k-1], c.free[:k-1]
-	} else {
-		buf = make([]byte, c.pageSize)
+// page when the cache is full, and returns its slot.
+func (c *pageCache) insert(n int64, data []byte) int32 {
+	var i int32
+	switch {
+	case c.lru.Len() >= c.maxPages:
+		i = c.lru.tail
+		c.lru.remove(i)
+		delete(c.pages, c.slots[i].n)
+	case len(c.free) > 0:
+		i, c.free = c.free[len(c.free)-1], c.free[:len(c.free)-1]
+	default:
+		c.slots = append(c.slots, cacheSlot{data: make([]byte, c.pageSize)})
+		i = int32(len(c.slots) - 1)
 	}
-	cp := &cachePage{n: n, data: buf[:copy(buf, data)]}
-	c.pages[n] = c.lru.PushFront(cp)
-	return cp
+	s := &c.slots[i]
+	s.n = n
+	s.data = s.data[:copy(s.data[:cap(s.data)], data)]
+	c.pages[n] = i
+	c.lru.pushFront(i)
+	return i
 }
 
 // Invalidate drops the pages holding any of the bytes [off, off+length), so
@@ -207,23 +275,22 @@ func (c *pageCache) Invalidate(off, length int64) {
 		return
 	}
 	first, last := off/c.pageSize, (end-1)/c.pageSize
-	drop := func(n int64, e *list.Element) {
-		cp := e.Value.(*cachePage)
-		c.lru.Remove(e)
+	drop := func(n int64, i int32) {
+		c.lru.remove(i)
 		delete(c.pages, n)
-		c.free = append(c.free, cp.data[:cap(cp.data)])
+		c.free = append(c.free, i)
 	}
 	if last-first+1 > int64(len(c.pages)) {
-		for n, e := range c.pages {
+		for n, i := range c.pages {
 			if n >= first && n <= last {
-				drop(n, e)
+				drop(n, i)
 			}
 		}
 		return
 	}
 	for n := first; n <= last; n++ {
-		if e, ok := c.pages[n]; ok {
-			drop(n, e)
+		if i, ok := c.pages[n]; ok {
+			drop(n, i)
 		}
 	}
 }
