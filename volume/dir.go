@@ -110,6 +110,10 @@ func (f *File) indexTree(name []uint16, whole bool) (t *index.Tree, done func(),
 			done = func() { v.putScratch(buf) }
 		}
 	}
+	var spare []*index.Block // blocks the walk is done with (whole only)
+	if whole {
+		t.Release = func(b *index.Block) { spare = append(spare, b) }
+	}
 	t.Load = func(vcn mft.VCN) (*index.Block, error) {
 		off := int64(vcn) * unit
 		if off < 0 || off+bsize > alloc.Size() {
@@ -126,7 +130,11 @@ func (f *File) indexTree(name []uint16, whole bool) (t *index.Tree, done func(),
 				return nil, fmt.Errorf("volume: record %d: read INDX block at VCN %d: %w", f.num, vcn, err)
 			}
 		}
-		blk, err := index.ParseBlockInPlace(raw, vcn)
+		var reuse *index.Block
+		if k := len(spare); k > 0 {
+			reuse, spare = spare[k-1], spare[:k-1]
+		}
+		blk, err := index.ParseBlockReuse(reuse, raw, vcn)
 		if err != nil {
 			return nil, &RecordError{Record: f.num, Err: err}
 		}
@@ -138,7 +146,10 @@ func (f *File) indexTree(name []uint16, whole bool) (t *index.Tree, done func(),
 // ReadDir returns the entries of directory f in index order, every
 // namespace included (see DirEntry.DOSOnly and Hidden for what listings
 // leave out). The root directory's entry for itself (".") is skipped.
-func (f *File) ReadDir() ([]DirEntry, error) {
+func (f *File) ReadDir() ([]DirEntry, error) { return f.readDir(nil) }
+
+// readDir is ReadDir appending to out[:0], whose capacity tree walks reuse.
+func (f *File) readDir(out []DirEntry) ([]DirEntry, error) {
 	if f.v.mftOnly != nil {
 		return f.v.mftChildren(f.num)
 	}
@@ -156,11 +167,14 @@ func (f *File) ReadDir() ([]DirEntry, error) {
 	if a := f.Attr(mft.AttrIndexAllocation, I30); a != nil && a.NonResident {
 		hint += int(min(a.DataSize/100, 1<<20))
 	}
-	out := make([]DirEntry, 0, hint)
+	if cap(out) < hint {
+		out = make([]DirEntry, 0, hint)
+	}
+	out = out[:0]
 	// Every name is decoded into one buffer of code units and one of
 	// UTF-8 text, which becomes one string that the names slice.
-	units := make([]uint16, 0, 32*hint+255)
-	text := make([]byte, 0, 24*hint)
+	units := make([]uint16, 0, 20*hint+255)
+	text := make([]byte, 0, 20*hint)
 	ends := make([]int, 0, hint)
 	err = t.Walk(func(e *index.Entry) error {
 		if e.Ref.Record() == f.num {
@@ -170,7 +184,7 @@ func (f *File) ReadDir() ([]DirEntry, error) {
 			return nil // "." in the root
 		}
 		if cap(units)-len(units) < 255 {
-			units = make([]uint16, 0, max(1024, 32*(hint-len(out))))
+			units = make([]uint16, 0, max(1024, 20*(hint-len(out))))
 		}
 		fn, u, err := mft.DecodeFileNameAppend(e.Key, units)
 		if err != nil {
@@ -441,6 +455,9 @@ type treeWalk[T any] struct {
 	load    func(string, DirEntry, *File, error) T
 	emit    func(T) error
 	seen    map[mft.RecordNumber]bool
+
+	spareMu sync.Mutex
+	spare   []*prepared[T] // emitted directories, for reuse by prepare
 }
 
 func cleanPath(p string) string {
@@ -458,13 +475,49 @@ type prepared[T any] struct {
 	entries []DirEntry
 	vals    []T
 	subdirs []*File // the children that are directories, by entry
+	order   []int
+}
+
+// getPrepared returns an emptied prepared directory whose slices keep the
+// capacity of one the walk is done with.
+func (w *treeWalk[T]) getPrepared() *prepared[T] {
+	w.spareMu.Lock()
+	defer w.spareMu.Unlock()
+	if k := len(w.spare); k > 0 {
+		p := w.spare[k-1]
+		w.spare = w.spare[:k-1]
+		return p
+	}
+	return new(prepared[T])
+}
+
+// putPrepared hands back a directory whose children were all emitted.
+func (w *treeWalk[T]) putPrepared(p *prepared[T]) {
+	clear(p.entries[:cap(p.entries)])
+	clear(p.vals[:cap(p.vals)])
+	clear(p.subdirs[:cap(p.subdirs)])
+	*p = prepared[T]{entries: p.entries[:0], vals: p.vals[:0], subdirs: p.subdirs[:0], order: p.order[:0]}
+	w.spareMu.Lock()
+	w.spare = append(w.spare, p)
+	w.spareMu.Unlock()
+}
+
+// grow returns s resliced to n elements, reallocated when too small.
+func grow[E any](s []E, n int) []E {
+	if cap(s) < n {
+		return make([]E, n)
+	}
+	return s[:n]
 }
 
 // prepare reads directory dir and loads its children (the parallel part).
 func (w *treeWalk[T]) prepare(dirPath string, dir *File) *prepared[T] {
-	all, err := dir.ReadDir()
+	pr := w.getPrepared()
+	pr.path = dirPath
+	all, err := dir.readDir(pr.entries)
 	if err != nil {
-		return &prepared[T]{path: dirPath, err: err}
+		pr.err = err
+		return pr
 	}
 	entries := all[:0] // ReadDir's result is ours: filter in place
 	for _, e := range all {
@@ -495,13 +548,13 @@ func (w *treeWalk[T]) prepare(dirPath string, dir *File) *prepared[T] {
 	pathOf := func(i int) string {
 		return paths[pathEnds[i]-len(prefix)-len(entries[i].Name) : pathEnds[i]]
 	}
-	order := make([]int, len(entries))
+	order := grow(pr.order, len(entries))
 	for i := range order {
 		order[i] = i
 	}
 	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(entries[a].Ref.Record(), entries[b].Ref.Record()) })
-	vals := make([]T, len(entries))
-	files := make([]*File, len(entries))
+	vals := grow(pr.vals, len(entries))
+	files := grow(pr.subdirs, len(entries))
 	loadPart := func(part []int) {
 		nums := make([]mft.RecordNumber, len(part))
 		for k, i := range part {
@@ -548,13 +601,15 @@ func (w *treeWalk[T]) prepare(dirPath string, dir *File) *prepared[T] {
 		}()
 	}
 	wg.Wait()
-	return &prepared[T]{path: dirPath, entries: entries, vals: vals, subdirs: files}
+	pr.entries, pr.vals, pr.subdirs, pr.order = entries, vals, files, order
+	return pr
 }
 
 // run emits a prepared directory's children in index order and descends
 // into its subdirectories, preparing the next ones in the background while
 // the current one is walked.
 func (w *treeWalk[T]) run(p *prepared[T]) error {
+	defer w.putPrepared(p)
 	if p.err != nil {
 		return w.emit(w.load(p.path, DirEntry{}, nil, p.err))
 	}
