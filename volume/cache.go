@@ -21,8 +21,11 @@ type CacheStats struct {
 // big file copy does not evict the metadata.
 //
 // The cache does not see writes: whoever writes to the device must call
-// Invalidate for the bytes written. A pageCache is safe for concurrent use;
-// one mutex serializes all of its methods, device reads included.
+// Invalidate for the bytes written. A pageCache is safe for concurrent use:
+// one mutex guards its state, but device reads run without it, so that
+// readers of different pages read in parallel; a page being read is marked
+// loading, and readers wanting it wait for that read rather than read it
+// again.
 type pageCache struct {
 	mu       sync.Mutex
 	r        io.ReaderAt
@@ -35,7 +38,11 @@ type pageCache struct {
 	lru      lruList         // slots holding pages; front: most recently used
 	free     []int32         // slots holding no page
 	stats    CacheStats
-	scratch  []byte // device read buffer of readPages, reused
+	devMu    sync.Mutex     // serializes device reads unless parallel
+	parallel bool           // the device may be read from several goroutines
+	loading  map[int64]bool // pages being read → invalidated meanwhile
+	loaded   *sync.Cond     // on mu; broadcast when reads of pages end
+	scratch  sync.Pool      // *[]byte: device read buffers of readPages
 }
 
 var _ io.ReaderAt = (*pageCache)(nil)
@@ -107,7 +114,10 @@ func newPageCache(d io.ReaderAt, size int64, pageSize int, capacityBytes int64) 
 		pageSize: int64(pageSize),
 		maxPages: int(max(capacityBytes, 0) / int64(pageSize)),
 		pages:    make(map[int64]int32),
+		loading:  make(map[int64]bool),
 	}
+	c.loaded = sync.NewCond(&c.mu)
+	c.parallel = parallelReads(d)
 	c.lru = lruList{slots: &c.slots, head: -1, tail: -1}
 	c.maxRead = int64(c.maxPages) * c.pageSize / 2
 	return c
@@ -126,8 +136,6 @@ func (c *pageCache) ReadAt(p []byte, off int64) (int, error) {
 	if off < 0 {
 		return 0, fmt.Errorf("volume: cache read at negative offset %d", off)
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
 	if off >= c.size {
 		if len(p) == 0 {
 			return 0, nil
@@ -156,17 +164,26 @@ func (c *pageCache) ReadAt(p []byte, off int64) (int, error) {
 
 // bypass reads p straight from the device.
 func (c *pageCache) bypass(p []byte, off int64) (int, error) {
+	c.mu.Lock()
 	c.stats.Misses += (off+int64(len(p))-1)/c.pageSize - off/c.pageSize + 1
-	n, err := c.deviceRead(p, off)
-	return n, err
+	c.mu.Unlock()
+	return c.deviceRead(p, off)
 }
 
-// deviceRead reads p at off and counts the read. A read that fills p does
-// not return io.EOF.
+// deviceRead reads p at off and counts the read, without c.mu held. A read
+// that fills p does not return io.EOF.
 func (c *pageCache) deviceRead(p []byte, off int64) (int, error) {
-	c.stats.DeviceReads++
+	if !c.parallel {
+		c.devMu.Lock()
+	}
 	n, err := c.r.ReadAt(p, off)
+	if !c.parallel {
+		c.devMu.Unlock()
+	}
+	c.mu.Lock()
+	c.stats.DeviceReads++
 	c.stats.BytesRead += int64(n)
+	c.mu.Unlock()
 	if n == len(p) {
 		return n, nil
 	}
@@ -177,13 +194,14 @@ func (c *pageCache) deviceRead(p []byte, off int64) (int, error) {
 }
 
 // readPages fills p (within the device) from cached pages, reading each run
-// of missing pages with one device read: straight into p for the pages p
-// covers whole, through a scratch buffer for a partly covered page at either
-// end.
+// of missing pages with one device read: straight into p when p covers the
+// run's pages whole, otherwise through a scratch buffer.
 func (c *pageCache) readPages(p []byte, off int64) (int, error) {
 	end := off + int64(len(p))
 	first, last := off/c.pageSize, (end-1)/c.pageSize
 	done := 0
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	for pg := first; pg <= last; {
 		if i, ok := c.pages[pg]; ok {
 			c.stats.Hits++
@@ -192,9 +210,15 @@ func (c *pageCache) readPages(p []byte, off int64) (int, error) {
 			pg++
 			continue
 		}
+		if _, ok := c.loading[pg]; ok {
+			c.loaded.Wait() // another reader is reading it: look again
+			continue
+		}
 		run := pg + 1
 		for run <= last {
-			if _, ok := c.pages[run]; ok {
+			_, cached := c.pages[run]
+			_, loading := c.loading[run]
+			if cached || loading {
 				break
 			}
 			run++
@@ -202,32 +226,80 @@ func (c *pageCache) readPages(p []byte, off int64) (int, error) {
 		runOff := pg * c.pageSize
 		runLen := min(run*c.pageSize, c.size) - runOff
 		var buf []byte
+		var scratch *[]byte
 		at := runOff - off
 		direct := at >= 0 && at+runLen <= int64(len(p))
 		if direct {
 			buf = p[at : at+runLen] // the run lies inside p
 		} else {
-			if int64(cap(c.scratch)) < runLen {
-				c.scratch = make([]byte, runLen)
-			}
-			buf = c.scratch[:runLen] // pages copy out of it; reused under c.mu
+			scratch = c.getScratch(runLen)
+			buf = *scratch
 		}
-		if _, err := c.deviceRead(buf, runOff); err != nil {
+		for n := pg; n < run; n++ {
+			c.loading[n] = false
+		}
+		c.mu.Unlock()
+		_, err := c.deviceRead(buf, runOff)
+		c.mu.Lock()
+		if err != nil {
+			for n := pg; n < run; n++ {
+				delete(c.loading, n)
+			}
+			c.loaded.Broadcast()
+			c.putScratch(scratch)
 			return done, err
 		}
 		c.stats.Misses += run - pg
 		for ; pg < run; pg++ {
 			o := pg*c.pageSize - runOff
 			page := buf[o:min(o+c.pageSize, runLen)]
-			i := c.insert(pg, page)
+			if !c.loading[pg] { // not invalidated while it was read
+				c.insert(pg, page)
+			}
+			delete(c.loading, pg)
 			if direct {
 				done += len(page) // already in place
 			} else {
-				done += c.copyOut(p[done:], off+int64(done), &c.slots[i])
+				done += copy(p[done:], page[off+int64(done)-pg*c.pageSize:])
 			}
 		}
+		c.loaded.Broadcast()
+		c.putScratch(scratch)
 	}
 	return done, nil
+}
+
+// parallelReads reports whether d is known to be safe for concurrent
+// ReadAt calls: files (pread), memory devices and windows on them. Other
+// devices (containers, test doubles) are read one call at a time.
+func parallelReads(d io.ReaderAt) bool {
+	switch d := d.(type) {
+	case *fileDevice, *memDevice:
+		return true
+	case *alignedDevice:
+		return parallelReads(d.inner)
+	case *subDevice:
+		return parallelReads(d.d)
+	case *overlay:
+		return parallelReads(d.base)
+	}
+	return false
+}
+
+// getScratch returns a buffer of n bytes for a device read.
+func (c *pageCache) getScratch(n int64) *[]byte {
+	if b, ok := c.scratch.Get().(*[]byte); ok && int64(cap(*b)) >= n {
+		*b = (*b)[:n]
+		return b
+	}
+	b := make([]byte, n)
+	return &b
+}
+
+func (c *pageCache) putScratch(b *[]byte) {
+	if b != nil {
+		c.scratch.Put(b)
+	}
 }
 
 // copyOut copies the part of page s at and after off into p.
@@ -275,6 +347,11 @@ func (c *pageCache) Invalidate(off, length int64) {
 		return
 	}
 	first, last := off/c.pageSize, (end-1)/c.pageSize
+	for n := range c.loading {
+		if n >= first && n <= last {
+			c.loading[n] = true // being read: do not cache what is read
+		}
+	}
 	drop := func(n int64, i int32) {
 		c.lru.remove(i)
 		delete(c.pages, n)

@@ -385,16 +385,25 @@ func (v *Volume) loadFiles(nums []mft.RecordNumber, headerOnly bool, fn func(i i
 			i = j
 			continue
 		}
-		size := (int64(last-first) + 1) * rs
+		// The read is widened to whole cache pages, which the cache then
+		// reads straight into buf rather than through a copy.
+		ps := v.cache.pageSize
+		from := int64(first) * rs / ps * ps
+		to := min((int64(last)+1)*rs+ps-1, v.mft.size) / ps * ps
+		to = max(to, (int64(last)+1)*rs)
+		size := to - from
 		if int64(cap(buf)) < size {
 			v.putScratch(pooled)
 			pooled = v.scratch(int(size))
 			buf = *pooled
 		}
 		buf = buf[:size]
-		if err := v.mft.readFull(buf, int64(first)*rs); err != nil {
+		if err := v.mft.readFull(buf, from); err != nil {
+			// Read the records one by one: only those that cannot be
+			// read fail, each with its own error.
 			for k := i; k < j; k++ {
-				fn(k, nil, &RecordError{Record: nums[k], Err: err})
+				f, err := v.File(nums[k])
+				fn(k, f, err)
 			}
 			i = j
 			continue
@@ -403,7 +412,7 @@ func (v *Volume) loadFiles(nums []mft.RecordNumber, headerOnly bool, fn func(i i
 			n := nums[k]
 			f := v.pooledFile()
 			f.num = n
-			copy(f.buf, buf[int64(n-first)*rs:])
+			copy(f.buf, buf[int64(n)*rs-from:])
 			err := v.decodeRecordMode(f.Rec, n, f.buf, headerOnly)
 			switch {
 			case err == nil && headerOnly:

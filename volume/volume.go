@@ -389,15 +389,15 @@ func (v *Volume) scratch(n int) *[]byte {
 			*b = (*b)[:n]
 			return b
 		}
-		v.bufPool.Put(b)
+		// Too small: dropped, so that the pool holds buffers that fit.
 	}
 	b := make([]byte, n, max(n, scratchMin))
 	return &b
 }
 
 // scratchMin is the smallest pooled buffer: a full record batch of 1 KiB
-// records.
-const scratchMin = 256 << 10
+// records widened to whole 4 KiB pages.
+const scratchMin = 264 << 10
 
 func (v *Volume) putScratch(b *[]byte) {
 	if b != nil && cap(*b) <= preloadMax {
