@@ -146,20 +146,38 @@ func (f *File) indexTree(name []uint16, whole bool) (t *index.Tree, done func(),
 // ReadDir returns the entries of directory f in index order, every
 // namespace included (see DirEntry.DOSOnly and Hidden for what listings
 // leave out). The root directory's entry for itself (".") is skipped.
-func (f *File) ReadDir() ([]DirEntry, error) { return f.readDir(nil) }
+func (f *File) ReadDir() ([]DirEntry, error) {
+	out, _, err := f.readDir(nil, "", nil)
+	return out, err
+}
+
+// dirScratch holds the buffers readDir builds a directory's text in.
+type dirScratch struct {
+	text []byte
+	ends []int
+}
 
 // readDir is ReadDir appending to out[:0], whose capacity tree walks reuse.
-func (f *File) readDir(out []DirEntry) ([]DirEntry, error) {
+// With a prefix it also returns each entry's path, prefix+name, in paths
+// (appended to paths[:0]); the names and paths share one string.
+func (f *File) readDir(out []DirEntry, prefix string, paths []string) ([]DirEntry, []string, error) {
 	if f.v.mftOnly != nil {
-		return f.v.mftChildren(f.num)
+		kids, err := f.v.mftChildren(f.num)
+		if prefix != "" {
+			paths = paths[:0]
+			for _, k := range kids {
+				paths = append(paths, prefix+k.Name)
+			}
+		}
+		return kids, paths, err
 	}
 	if !f.IsDir() {
-		return nil, &fs.PathError{Op: "readdir", Path: "#" + strconv.FormatUint(uint64(f.num), 10), Err: ErrNotDir}
+		return nil, nil, &fs.PathError{Op: "readdir", Path: "#" + strconv.FormatUint(uint64(f.num), 10), Err: ErrNotDir}
 	}
 	t, done, err := f.indexTree(I30, true)
 	defer done()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	// Size the result once: index entries of typical names take about
 	// 100 bytes of $INDEX_ALLOCATION.
@@ -171,11 +189,17 @@ func (f *File) readDir(out []DirEntry) ([]DirEntry, error) {
 		out = make([]DirEntry, 0, hint)
 	}
 	out = out[:0]
-	// Every name is decoded into one buffer of code units and one of
-	// UTF-8 text, which becomes one string that the names slice.
-	units := make([]uint16, 0, 20*hint+255)
-	text := make([]byte, 0, 20*hint)
-	ends := make([]int, 0, hint)
+	// Every name's code units are decoded into shared chunks, and its
+	// UTF-8 text (after prefix) into one pooled buffer that becomes one
+	// string for all names and paths.
+	sc, _ := f.v.dirPool.Get().(*dirScratch)
+	if sc == nil {
+		sc = new(dirScratch)
+	}
+	defer f.v.dirPool.Put(sc)
+	text, ends := sc.text[:0], sc.ends[:0]
+	chunk := min(max(512, 16*hint), 8192)
+	var units []uint16
 	err = t.Walk(func(e *index.Entry) error {
 		if e.Ref.Record() == f.num {
 			if _, err := e.FileName(); err != nil {
@@ -184,25 +208,33 @@ func (f *File) readDir(out []DirEntry) ([]DirEntry, error) {
 			return nil // "." in the root
 		}
 		if cap(units)-len(units) < 255 {
-			units = make([]uint16, 0, max(1024, 20*(hint-len(out))))
+			units = make([]uint16, 0, chunk)
 		}
 		fn, u, err := mft.DecodeFileNameAppend(e.Key, units)
 		if err != nil {
 			return &RecordError{Record: f.num, Err: fmt.Errorf("$I30 entry: %w", err)}
 		}
 		units = u
+		text = append(text, prefix...)
 		text = mft.AppendNameString(text, fn.Name)
 		ends = append(ends, len(text))
 		out = append(out, DirEntry{Ref: e.Ref, FileName: fn})
 		return nil
 	})
-	names := string(text)
+	all := string(text)
+	sc.text, sc.ends = text, ends
+	if prefix != "" {
+		paths = paths[:0]
+	}
 	start := 0
 	for i, end := range ends {
-		out[i].Name = names[start:end]
+		out[i].Name = all[start+len(prefix) : end]
+		if prefix != "" {
+			paths = append(paths, all[start:end])
+		}
 		start = end
 	}
-	return out, err
+	return out, paths, err
 }
 
 // Errors of path lookups, wrapped in *fs.PathError.
@@ -475,6 +507,7 @@ type prepared[T any] struct {
 	entries []DirEntry
 	vals    []T
 	subdirs []*File // the children that are directories, by entry
+	paths   []string
 	order   []int
 }
 
@@ -496,7 +529,8 @@ func (w *treeWalk[T]) putPrepared(p *prepared[T]) {
 	clear(p.entries[:cap(p.entries)])
 	clear(p.vals[:cap(p.vals)])
 	clear(p.subdirs[:cap(p.subdirs)])
-	*p = prepared[T]{entries: p.entries[:0], vals: p.vals[:0], subdirs: p.subdirs[:0], order: p.order[:0]}
+	clear(p.paths[:cap(p.paths)])
+	*p = prepared[T]{entries: p.entries[:0], vals: p.vals[:0], subdirs: p.subdirs[:0], paths: p.paths[:0], order: p.order[:0]}
 	w.spareMu.Lock()
 	w.spare = append(w.spare, p)
 	w.spareMu.Unlock()
@@ -514,40 +548,29 @@ func grow[E any](s []E, n int) []E {
 func (w *treeWalk[T]) prepare(dirPath string, dir *File) *prepared[T] {
 	pr := w.getPrepared()
 	pr.path = dirPath
-	all, err := dir.readDir(pr.entries)
-	if err != nil {
-		pr.err = err
-		return pr
-	}
-	entries := all[:0] // ReadDir's result is ours: filter in place
-	for _, e := range all {
-		if e.DOSOnly() || (!w.all && e.Hidden()) {
-			continue
-		}
-		entries = append(entries, e)
-	}
-	clear(all[len(entries):])
-	// The children's paths are built in one buffer that becomes one string.
 	prefix := dirPath
 	if prefix != "/" && prefix != "" {
 		prefix += "/"
 	} else {
 		prefix = "/"
 	}
-	size := 0
-	for i := range entries {
-		size += len(prefix) + len(entries[i].Name)
+	all, allPaths, err := dir.readDir(pr.entries, prefix, pr.paths)
+	if err != nil {
+		pr.err = err
+		return pr
 	}
-	pathBuf := make([]byte, 0, size)
-	pathEnds := make([]int, len(entries))
-	for i := range entries {
-		pathBuf = append(append(pathBuf, prefix...), entries[i].Name...)
-		pathEnds[i] = len(pathBuf)
+	// ReadDir's results are ours: filter in place.
+	entries, paths := all[:0], allPaths[:0]
+	for i, e := range all {
+		if e.DOSOnly() || (!w.all && e.Hidden()) {
+			continue
+		}
+		entries = append(entries, e)
+		paths = append(paths, allPaths[i])
 	}
-	paths := string(pathBuf)
-	pathOf := func(i int) string {
-		return paths[pathEnds[i]-len(prefix)-len(entries[i].Name) : pathEnds[i]]
-	}
+	clear(all[len(entries):])
+	clear(allPaths[len(paths):])
+	pr.paths = paths
 	order := grow(pr.order, len(entries))
 	for i := range order {
 		order[i] = i
@@ -563,7 +586,7 @@ func (w *treeWalk[T]) prepare(dirPath string, dir *File) *prepared[T] {
 		w.v.loadFiles(nums, w.lazy, func(k int, f *File, ferr error) {
 			i := part[k]
 			e := entries[i]
-			p := pathOf(i)
+			p := paths[i]
 			if ferr == nil {
 				f, ferr = checkEntry(e, f)
 			}
@@ -632,7 +655,7 @@ func (w *treeWalk[T]) run(p *prepared[T]) error {
 				return
 			}
 			ch := make(chan *prepared[T], 1)
-			path, f := JoinPath(p.path, p.entries[j].Name), p.subdirs[j]
+			path, f := p.paths[j], p.subdirs[j]
 			go func() { ch <- w.prepare(path, f) }()
 			pending[j], cursor = ch, j+1
 		}
@@ -666,7 +689,7 @@ func (w *treeWalk[T]) run(p *prepared[T]) error {
 		}
 		w.seen[f.num] = true
 		if cur == nil {
-			cur = w.prepare(JoinPath(p.path, p.entries[i].Name), f)
+			cur = w.prepare(p.paths[i], f)
 		}
 		fill()
 		if err := w.run(cur); err != nil {

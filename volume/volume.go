@@ -60,6 +60,7 @@ type Volume struct {
 	mftOnly     []byte    // the whole bare $MFT file, when opened with OpenMFTFile
 	filePool    sync.Pool // *File, recycled by tree walks
 	bufPool     sync.Pool // *[]byte: record batches and INDX allocations of tree walks
+	dirPool     sync.Pool // *dirScratch of readDir
 	children    map[mft.RecordNumber][]DirEntry
 
 	// Writable volumes (OpenWritable) read through ov, which holds the
