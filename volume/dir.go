@@ -583,7 +583,7 @@ func (w *treeWalk[T]) prepare(dirPath string, dir *File) *prepared[T] {
 		for k, i := range part {
 			nums[k] = entries[i].Ref.Record()
 		}
-		w.v.loadFiles(nums, w.lazy, func(k int, f *File, ferr error) {
+		w.v.loadFiles(nums, w.lazy, w.recycle, func(k int, f *File, ferr error) {
 			i := part[k]
 			e := entries[i]
 			p := paths[i]
