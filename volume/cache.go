@@ -33,7 +33,7 @@ type pageCache struct {
 	pageSize int64
 	maxPages int
 	maxRead  int64           // reads longer than this bypass the cache
-	pages    map[int64]int32 // page number → slot
+	pages    pageIndex       // page number → slot
 	slots    []cacheSlot     // grows up to maxPages; a slot's buffer is reused
 	lru      lruList         // slots holding pages; front: most recently used
 	free     []int32         // slots holding no page
@@ -52,8 +52,66 @@ var _ io.ReaderAt = (*pageCache)(nil)
 type cacheSlot struct {
 	n          int64
 	data       []byte
-	prev, next int32
+	prev, next int32 // LRU list
+	hnext      int32 // next slot in the same pageIndex bucket
 }
+
+// pageIndex finds the slot of a cached page: a hash table chained through
+// the slots, with a bucket per page number modulo a power of two, so that
+// neighbouring pages (what sequential reads insert) never share a bucket.
+type pageIndex struct {
+	slots   *[]cacheSlot
+	buckets []int32 // first slot of each bucket, -1 for none
+	n       int
+}
+
+func newPageIndex(slots *[]cacheSlot, maxPages int) pageIndex {
+	size := 1
+	for size < maxPages && size < 1<<20 {
+		size *= 2
+	}
+	b := make([]int32, size)
+	for i := range b {
+		b[i] = -1
+	}
+	return pageIndex{slots: slots, buckets: b}
+}
+
+func (x *pageIndex) bucket(n int64) *int32 { return &x.buckets[uint64(n)&uint64(len(x.buckets)-1)] }
+
+// get returns the slot of page n.
+func (x *pageIndex) get(n int64) (int32, bool) {
+	s := *x.slots
+	for i := *x.bucket(n); i >= 0; i = s[i].hnext {
+		if s[i].n == n {
+			return i, true
+		}
+	}
+	return -1, false
+}
+
+// add records that slot i holds page (*x.slots)[i].n.
+func (x *pageIndex) add(i int32) {
+	s := *x.slots
+	b := x.bucket(s[i].n)
+	s[i].hnext, *b = *b, i
+	x.n++
+}
+
+// remove forgets slot i.
+func (x *pageIndex) remove(i int32) {
+	s := *x.slots
+	for p := x.bucket(s[i].n); *p >= 0; p = &s[*p].hnext {
+		if *p == i {
+			*p = s[i].hnext
+			x.n--
+			return
+		}
+	}
+}
+
+// Len returns the number of pages indexed.
+func (x *pageIndex) Len() int { return x.n }
 
 // lruList is a doubly linked list of slots by index (-1 ends it), so that
 // caching a page allocates nothing once the slots exist.
@@ -113,9 +171,9 @@ func newPageCache(d io.ReaderAt, size int64, pageSize int, capacityBytes int64) 
 		size:     size,
 		pageSize: int64(pageSize),
 		maxPages: int(max(capacityBytes, 0) / int64(pageSize)),
-		pages:    make(map[int64]int32),
 		loading:  make(map[int64]bool),
 	}
+	c.pages = newPageIndex(&c.slots, c.maxPages)
 	c.loaded = sync.NewCond(&c.mu)
 	c.parallel = parallelReads(d)
 	c.lru = lruList{slots: &c.slots, head: -1, tail: -1}
@@ -203,23 +261,28 @@ func (c *pageCache) readPages(p []byte, off int64) (int, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for pg := first; pg <= last; {
-		if i, ok := c.pages[pg]; ok {
+		if i, ok := c.pages.get(pg); ok {
 			c.stats.Hits++
 			c.lru.moveToFront(i)
 			done += c.copyOut(p[done:], off+int64(done), &c.slots[i])
 			pg++
 			continue
 		}
-		if _, ok := c.loading[pg]; ok {
-			c.loaded.Wait() // another reader is reading it: look again
-			continue
+		if len(c.loading) > 0 {
+			if _, ok := c.loading[pg]; ok {
+				c.loaded.Wait() // another reader is reading it: look again
+				continue
+			}
 		}
 		run := pg + 1
 		for run <= last {
-			_, cached := c.pages[run]
-			_, loading := c.loading[run]
-			if cached || loading {
+			if _, cached := c.pages.get(run); cached {
 				break
+			}
+			if len(c.loading) > 0 {
+				if _, loading := c.loading[run]; loading {
+					break
+				}
 			}
 			run++
 		}
@@ -315,7 +378,7 @@ func (c *pageCache) insert(n int64, data []byte) int32 {
 	case c.lru.Len() >= c.maxPages:
 		i = c.lru.tail
 		c.lru.remove(i)
-		delete(c.pages, c.slots[i].n)
+		c.pages.remove(i)
 	case len(c.free) > 0:
 		i, c.free = c.free[len(c.free)-1], c.free[:len(c.free)-1]
 	default:
@@ -325,7 +388,7 @@ func (c *pageCache) insert(n int64, data []byte) int32 {
 	s := &c.slots[i]
 	s.n = n
 	s.data = s.data[:copy(s.data[:cap(s.data)], data)]
-	c.pages[n] = i
+	c.pages.add(i)
 	c.lru.pushFront(i)
 	return i
 }
@@ -352,22 +415,24 @@ func (c *pageCache) Invalidate(off, length int64) {
 			c.loading[n] = true // being read: do not cache what is read
 		}
 	}
-	drop := func(n int64, i int32) {
+	drop := func(i int32) {
 		c.lru.remove(i)
-		delete(c.pages, n)
+		c.pages.remove(i)
 		c.free = append(c.free, i)
 	}
-	if last-first+1 > int64(len(c.pages)) {
-		for n, i := range c.pages {
-			if n >= first && n <= last {
-				drop(n, i)
+	if last-first+1 > int64(c.pages.Len()) {
+		for i := c.lru.head; i >= 0; {
+			next := c.slots[i].next
+			if n := c.slots[i].n; n >= first && n <= last {
+				drop(i)
 			}
+			i = next
 		}
 		return
 	}
 	for n := first; n <= last; n++ {
-		if i, ok := c.pages[n]; ok {
-			drop(n, i)
+		if i, ok := c.pages.get(n); ok {
+			drop(i)
 		}
 	}
 }
