@@ -32,11 +32,11 @@ type pageCache struct {
 	size     int64 // device size in bytes; reads stop here
 	pageSize int64
 	maxPages int
-	maxRead  int64           // reads longer than this bypass the cache
-	pages    pageIndex       // page number → slot
-	slots    []cacheSlot     // grows up to maxPages; a slot's buffer is reused
-	lru      lruList         // slots holding pages; front: most recently used
-	free     []int32         // slots holding no page
+	maxRead  int64       // reads longer than this bypass the cache
+	pages    pageIndex   // page number → slot
+	slots    []cacheSlot // grows up to maxPages; a slot's buffer is reused
+	lru      lruList     // slots holding pages; front: most recently used
+	free     []int32     // slots holding no page
 	stats    CacheStats
 	devMu    sync.Mutex     // serializes device reads unless parallel
 	parallel bool           // the device may be read from several goroutines
