@@ -69,12 +69,14 @@ func DecodeFileNameAppend(b []byte, units []uint16) (FileName, []uint16, error) 
 	if fileNameHeaderLen+2*n > len(b) {
 		return f, units, corrupt(0x40, "$FILE_NAME name length", n)
 	}
-	if units == nil {
-		units = make([]uint16, 0, n)
-	}
 	k := len(units)
-	for i := fileNameHeaderLen; i < fileNameHeaderLen+2*n; i += 2 {
-		units = append(units, le.Uint16(b[i:]))
+	if cap(units)-k < n {
+		units = append(make([]uint16, 0, k+n), units...)
+	}
+	units = units[:k+n]
+	dst, src := units[k:], b[fileNameHeaderLen:fileNameHeaderLen+2*n]
+	for i := range dst {
+		dst[i] = uint16(src[2*i]) | uint16(src[2*i+1])<<8
 	}
 	f.Name = units[k:len(units):len(units)]
 	return f, units, nil

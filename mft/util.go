@@ -2,6 +2,7 @@ package mft
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -53,6 +54,21 @@ func NameString(u []uint16) string {
 // AppendNameString appends the UTF-8 form of u to b, converted as
 // NameString converts it; listings build many names in one buffer with it.
 func AppendNameString(b []byte, u []uint16) []byte {
+	ascii := true
+	for _, c := range u {
+		if c >= utf8.RuneSelf {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		k := len(b)
+		b = slices.Grow(b, len(u))[:k+len(u)]
+		for i, c := range u {
+			b[k+i] = byte(c)
+		}
+		return b
+	}
 	for i := 0; i < len(u); i++ {
 		c := u[i]
 		switch {
