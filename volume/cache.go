@@ -38,11 +38,11 @@ type pageCache struct {
 	lru      lruList     // slots holding pages; front: most recently used
 	free     []int32     // slots holding no page
 	stats    CacheStats
-	devMu    sync.Mutex     // serializes device reads unless parallel
-	parallel bool           // the device may be read from several goroutines
-	loading  map[int64]bool // pages being read → invalidated meanwhile
-	loaded   *sync.Cond     // on mu; broadcast when reads of pages end
-	scratch  sync.Pool      // *[]byte: device read buffers of readPages
+	devMu    sync.Mutex // serializes device reads unless parallel
+	parallel bool       // the device may be read from several goroutines
+	loading  []*loadRun // runs of pages being read from the device
+	loaded   *sync.Cond // on mu; broadcast when reads of pages end
+	scratch  sync.Pool  // *[]byte: device read buffers of readPages
 }
 
 var _ io.ReaderAt = (*pageCache)(nil)
@@ -171,7 +171,6 @@ func newPageCache(d io.ReaderAt, size int64, pageSize int, capacityBytes int64) 
 		size:     size,
 		pageSize: int64(pageSize),
 		maxPages: int(max(capacityBytes, 0) / int64(pageSize)),
-		loading:  make(map[int64]bool),
 	}
 	c.pages = newPageIndex(&c.slots, c.maxPages)
 	c.loaded = sync.NewCond(&c.mu)
@@ -268,21 +267,14 @@ func (c *pageCache) readPages(p []byte, off int64) (int, error) {
 			pg++
 			continue
 		}
-		if len(c.loading) > 0 {
-			if _, ok := c.loading[pg]; ok {
-				c.loaded.Wait() // another reader is reading it: look again
-				continue
-			}
+		if c.isLoading(pg) {
+			c.loaded.Wait() // another reader is reading it: look again
+			continue
 		}
 		run := pg + 1
 		for run <= last {
-			if _, cached := c.pages.get(run); cached {
+			if _, cached := c.pages.get(run); cached || c.isLoading(run) {
 				break
-			}
-			if len(c.loading) > 0 {
-				if _, loading := c.loading[run]; loading {
-					break
-				}
 			}
 			run++
 		}
@@ -298,16 +290,13 @@ func (c *pageCache) readPages(p []byte, off int64) (int, error) {
 			scratch = c.getScratch(runLen)
 			buf = *scratch
 		}
-		for n := pg; n < run; n++ {
-			c.loading[n] = false
-		}
+		lr := &loadRun{first: pg, end: run}
+		c.loading = append(c.loading, lr)
 		c.mu.Unlock()
 		_, err := c.deviceRead(buf, runOff)
 		c.mu.Lock()
+		c.doneLoading(lr)
 		if err != nil {
-			for n := pg; n < run; n++ {
-				delete(c.loading, n)
-			}
 			c.loaded.Broadcast()
 			c.putScratch(scratch)
 			return done, err
@@ -316,10 +305,9 @@ func (c *pageCache) readPages(p []byte, off int64) (int, error) {
 		for ; pg < run; pg++ {
 			o := pg*c.pageSize - runOff
 			page := buf[o:min(o+c.pageSize, runLen)]
-			if !c.loading[pg] { // not invalidated while it was read
+			if !lr.stale { // not invalidated while it was read
 				c.insert(pg, page)
 			}
-			delete(c.loading, pg)
 			if direct {
 				done += len(page) // already in place
 			} else {
@@ -330,6 +318,37 @@ func (c *pageCache) readPages(p []byte, off int64) (int, error) {
 		c.putScratch(scratch)
 	}
 	return done, nil
+}
+
+// loadRun is a run of pages [first, end) being read from the device; stale
+// is set when some of its bytes are invalidated meanwhile, and then none of
+// them is cached.
+type loadRun struct {
+	first, end int64
+	stale      bool
+}
+
+// isLoading reports whether page n is being read by another reader.
+func (c *pageCache) isLoading(n int64) bool {
+	for _, r := range c.loading {
+		if n >= r.first && n < r.end {
+			return true
+		}
+	}
+	return false
+}
+
+// doneLoading forgets a run whose read ended.
+func (c *pageCache) doneLoading(lr *loadRun) {
+	for i, r := range c.loading {
+		if r == lr {
+			last := len(c.loading) - 1
+			c.loading[i] = c.loading[last]
+			c.loading[last] = nil
+			c.loading = c.loading[:last]
+			return
+		}
+	}
 }
 
 // parallelReads reports whether d is known to be safe for concurrent
@@ -410,9 +429,9 @@ func (c *pageCache) Invalidate(off, length int64) {
 		return
 	}
 	first, last := off/c.pageSize, (end-1)/c.pageSize
-	for n := range c.loading {
-		if n >= first && n <= last {
-			c.loading[n] = true // being read: do not cache what is read
+	for _, r := range c.loading {
+		if r.first <= last && r.end > first {
+			r.stale = true // being read: do not cache what is read
 		}
 	}
 	drop := func(i int32) {
