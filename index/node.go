@@ -39,9 +39,10 @@ type Node struct {
 func (n *Node) IsLeaf() bool { return n.Flags&NodeHasChildren == 0 }
 
 // decodeNode decodes a node header at b[0:] and its entries. b extends to
-// the end of the allocation (INDX block or root value).
-func decodeNode(b []byte, vcn mft.VCN, base int) (Node, error) {
-	var n Node
+// the end of the allocation (INDX block or root value). The entries are
+// appended to entries[:0] when it has capacity.
+func decodeNode(b []byte, vcn mft.VCN, base int, entries []Entry) (Node, error) {
+	n := Node{Entries: entries[:0]}
 	fail := func(err error) (Node, error) {
 		var ce *CorruptError
 		if errors.As(err, &ce) {
@@ -67,6 +68,11 @@ func decodeNode(b []byte, vcn mft.VCN, base int) (Node, error) {
 		return fail(&CorruptError{Offset: 0, Field: "index entries offset", Value: n.EntriesOffset})
 	}
 	end := int(n.IndexLength)
+	if cap(n.Entries) == 0 {
+		// Sized for $I30 entries (a header and a $FILE_NAME of at least
+		// one character, 0x58 bytes): one allocation for a directory's node.
+		n.Entries = make([]Entry, 0, (end-int(n.EntriesOffset))/0x58+1)
+	}
 	for off := int(n.EntriesOffset); ; {
 		if off >= end {
 			return fail(&CorruptError{Offset: off, Field: "index node (no last entry)"})
@@ -196,6 +202,13 @@ func ParseBlock(raw []byte, vcn mft.VCN) (*Block, error) {
 // ParseBlockInPlace is ParseBlock for a buffer the caller gives up: the
 // fixups are applied in b, and the block aliases it.
 func ParseBlockInPlace(b []byte, vcn mft.VCN) (*Block, error) {
+	return ParseBlockReuse(nil, b, vcn)
+}
+
+// ParseBlockReuse is ParseBlockInPlace decoding into blk, a block the
+// caller no longer uses (its entries' capacity is reused); nil blk
+// allocates a new one. Tree walks recycle blocks through Tree.Release.
+func ParseBlockReuse(blk *Block, b []byte, vcn mft.VCN) (*Block, error) {
 	if len(b) < 4 || string(b[:4]) != "INDX" {
 		sig := b
 		if len(sig) > 4 {
@@ -210,17 +223,27 @@ func ParseBlockInPlace(b []byte, vcn mft.VCN) (*Block, error) {
 		}
 		return nil, err
 	}
-	return DecodeBlock(b, vcn)
+	return decodeBlock(blk, b, vcn)
 }
 
 func sigString(b []byte) string { return "\"" + string(bytes.ToValidUTF8(b, []byte("?"))) + "\"" }
 
 // DecodeBlock decodes an INDX block whose fixups were already applied.
-func DecodeBlock(b []byte, vcn mft.VCN) (*Block, error) {
+func DecodeBlock(b []byte, vcn mft.VCN) (*Block, error) { return decodeBlock(nil, b, vcn) }
+
+// decodeBlock is DecodeBlock into blk (reusing its entries), or a new
+// block when blk is nil.
+func decodeBlock(blk *Block, b []byte, vcn mft.VCN) (*Block, error) {
 	if len(b) < blockHeaderLen+nodeHeaderLen || string(b[:4]) != "INDX" {
 		return nil, &CorruptError{VCN: vcn, Field: "INDX block header"}
 	}
-	blk := &Block{raw: b}
+	var entries []Entry
+	if blk == nil {
+		blk = new(Block)
+	} else {
+		entries = blk.Entries
+	}
+	*blk = Block{raw: b}
 	blk.USAOffset = le.Uint16(b[4:])
 	blk.USACount = le.Uint16(b[6:])
 	blk.LSN = le.Uint64(b[8:])
@@ -234,7 +257,7 @@ func DecodeBlock(b []byte, vcn mft.VCN) (*Block, error) {
 	if eo, usaEnd := le.Uint32(b[blockHeaderLen:]), int(blk.USAOffset)+2*int(blk.USACount); blockHeaderLen+int64(eo) < int64(usaEnd) {
 		return nil, &CorruptError{VCN: vcn, Offset: blockHeaderLen, Field: "index entries offset (overlaps the update sequence array)", Value: eo}
 	}
-	node, err := decodeNode(b[blockHeaderLen:], vcn, blockHeaderLen)
+	node, err := decodeNode(b[blockHeaderLen:], vcn, blockHeaderLen, entries)
 	if err != nil {
 		return nil, err
 	}
@@ -375,7 +398,7 @@ func DecodeRoot(b []byte) (*Root, error) {
 	if !validBlockSize(r.BlockSize) {
 		return nil, &CorruptError{VCN: NoVCN, Offset: 8, Field: "index block size", Value: r.BlockSize}
 	}
-	node, err := decodeNode(b[rootHeaderLen:], NoVCN, rootHeaderLen)
+	node, err := decodeNode(b[rootHeaderLen:], NoVCN, rootHeaderLen, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -25,6 +25,11 @@ type Tree struct {
 	Root  *Root
 	Load  func(vcn mft.VCN) (*Block, error)
 	InUse func(vcn mft.VCN) bool
+	// Release, when set, is called by Walk with each loaded block once the
+	// walk is done with it (after its sub-tree), so that Load may reuse
+	// it (see ParseBlockReuse). Entries passed to Walk's fn must then not
+	// be kept past fn.
+	Release func(*Block)
 }
 
 // errNoRoot is returned by a Tree without a Root.
@@ -83,6 +88,9 @@ func (t *Tree) walk(vcn mft.VCN, n *Node, fn func(*Entry) error, seen map[mft.VC
 			}
 			if err := t.walk(e.Child, &blk.Node, fn, seen, depth+1); err != nil {
 				return err
+			}
+			if t.Release != nil {
+				t.Release(blk)
 			}
 		}
 		if e.IsLast() {

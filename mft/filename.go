@@ -36,9 +36,18 @@ func (f *FileName) Len() int { return fileNameHeaderLen + 2*len(f.Name) }
 // DecodeFileName decodes a $FILE_NAME value. Trailing bytes after the name
 // (index keys are sometimes padded) are ignored.
 func DecodeFileName(b []byte) (FileName, error) {
+	f, _, err := DecodeFileNameAppend(b, nil)
+	return f, err
+}
+
+// DecodeFileNameAppend is DecodeFileName with the name's code units
+// appended to units, which it returns: Name aliases the appended units
+// (its capacity ends with them). Directory listings decode every name of a
+// directory into one buffer this way.
+func DecodeFileNameAppend(b []byte, units []uint16) (FileName, []uint16, error) {
 	var f FileName
 	if len(b) < fileNameHeaderLen {
-		return f, corrupt(0, "$FILE_NAME length", len(b))
+		return f, units, corrupt(0, "$FILE_NAME length", len(b))
 	}
 	f.Parent = FileRef(le.Uint64(b))
 	f.Created = Filetime(le.Uint64(b[0x08:]))
@@ -52,16 +61,25 @@ func DecodeFileName(b []byte) (FileName, error) {
 	n := int(b[0x40])
 	f.Namespace = Namespace(b[0x41])
 	if f.Namespace > NamespaceWin32DOS {
-		return f, corrupt(0x41, "$FILE_NAME namespace", b[0x41])
+		return f, units, corrupt(0x41, "$FILE_NAME namespace", b[0x41])
 	}
 	if n == 0 {
-		return f, corrupt(0x40, "$FILE_NAME name length", n)
+		return f, units, corrupt(0x40, "$FILE_NAME name length", n)
 	}
 	if fileNameHeaderLen+2*n > len(b) {
-		return f, corrupt(0x40, "$FILE_NAME name length", n)
+		return f, units, corrupt(0x40, "$FILE_NAME name length", n)
 	}
-	f.Name = DecodeName(b[fileNameHeaderLen : fileNameHeaderLen+2*n])
-	return f, nil
+	k := len(units)
+	if cap(units)-k < n {
+		units = append(make([]uint16, 0, k+n), units...)
+	}
+	units = units[:k+n]
+	dst, src := units[k:], b[fileNameHeaderLen:fileNameHeaderLen+2*n]
+	for i := range dst {
+		dst[i] = uint16(src[2*i]) | uint16(src[2*i+1])<<8
+	}
+	f.Name = units[k:len(units):len(units)]
+	return f, units, nil
 }
 
 // AppendBinary appends the encoded value.

@@ -2,6 +2,7 @@ package mft
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -48,6 +49,41 @@ func NameString(u []uint16) string {
 		}
 	}
 	return b.String()
+}
+
+// AppendNameString appends the UTF-8 form of u to b, converted as
+// NameString converts it; listings build many names in one buffer with it.
+func AppendNameString(b []byte, u []uint16) []byte {
+	ascii := true
+	for _, c := range u {
+		if c >= utf8.RuneSelf {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		k := len(b)
+		b = slices.Grow(b, len(u))[:k+len(u)]
+		for i, c := range u {
+			b[k+i] = byte(c)
+		}
+		return b
+	}
+	for i := 0; i < len(u); i++ {
+		c := u[i]
+		switch {
+		case c < utf8.RuneSelf:
+			b = append(b, byte(c))
+		case utf16.IsSurrogate(rune(c)) && c < 0xDC00 && i+1 < len(u) && u[i+1] >= 0xDC00 && u[i+1] < 0xE000:
+			b = utf8.AppendRune(b, utf16.DecodeRune(rune(c), rune(u[i+1])))
+			i++
+		case utf16.IsSurrogate(rune(c)):
+			b = utf8.AppendRune(b, utf8.RuneError)
+		default:
+			b = utf8.AppendRune(b, rune(c))
+		}
+	}
+	return b
 }
 
 // NameUnits converts a Go string to UTF-16 code units.

@@ -15,6 +15,9 @@ func TestNameStringMatchesUTF16Decode(t *testing.T) {
 		if got, want := NameString(u), string(utf16.Decode(u)); got != want {
 			t.Errorf("NameString(%x) = %q, want %q", u, got, want)
 		}
+		if got, want := string(AppendNameString([]byte("pre/"), u)), "pre/"+string(utf16.Decode(u)); got != want {
+			t.Errorf("AppendNameString(%x) = %q, want %q", u, got, want)
+		}
 	}
 }
 
@@ -24,6 +27,9 @@ func FuzzNameString(f *testing.F) {
 		u := DecodeName(b)
 		if got, want := NameString(u), string(utf16.Decode(u)); got != want {
 			t.Fatalf("NameString(%x) = %q, want %q", u, got, want)
+		}
+		if got, want := string(AppendNameString(nil, u)), NameString(u); got != want {
+			t.Fatalf("AppendNameString(%x) = %q, want %q", u, got, want)
 		}
 	})
 }

@@ -1,7 +1,6 @@
 package volume
 
 import (
-	"container/list"
 	"fmt"
 	"io"
 	"sync"
@@ -22,29 +21,142 @@ type CacheStats struct {
 // big file copy does not evict the metadata.
 //
 // The cache does not see writes: whoever writes to the device must call
-// Invalidate for the bytes written. A pageCache is safe for concurrent use;
-// one mutex serializes all of its methods, device reads included.
+// Invalidate for the bytes written. A pageCache is safe for concurrent use:
+// one mutex guards its state, but device reads run without it, so that
+// readers of different pages read in parallel; a page being read is marked
+// loading, and readers wanting it wait for that read rather than read it
+// again.
 type pageCache struct {
 	mu       sync.Mutex
 	r        io.ReaderAt
 	size     int64 // device size in bytes; reads stop here
 	pageSize int64
 	maxPages int
-	maxRead  int64                   // reads longer than this bypass the cache
-	pages    map[int64]*list.Element // page number → element holding a *cachePage
-	lru      list.List               // front: most recently used
-	free     [][]byte                // buffers of evicted pages, for reuse
+	maxRead  int64       // reads longer than this bypass the cache
+	pages    pageIndex   // page number → slot
+	slots    []cacheSlot // grows up to maxPages; a slot's buffer is reused
+	lru      lruList     // slots holding pages; front: most recently used
+	free     []int32     // slots holding no page
 	stats    CacheStats
-	scratch  []byte // device read buffer of readPages, reused
+	devMu    sync.Mutex // serializes device reads unless parallel
+	parallel bool       // the device may be read from several goroutines
+	loading  []*loadRun // runs of pages being read from the device
+	loaded   *sync.Cond // on mu; broadcast when reads of pages end
+	scratch  sync.Pool  // *[]byte: device read buffers of readPages
 }
 
 var _ io.ReaderAt = (*pageCache)(nil)
 
-// cachePage is one cached page; data is shorter than the page size only for
-// the last page of the device.
-type cachePage struct {
-	n    int64
-	data []byte
+// cacheSlot holds one cached page; data is shorter than the page size only
+// for the last page of the device. prev and next link the LRU list.
+type cacheSlot struct {
+	n          int64
+	data       []byte
+	prev, next int32 // LRU list
+	hnext      int32 // next slot in the same pageIndex bucket
+}
+
+// pageIndex finds the slot of a cached page: a hash table chained through
+// the slots, with a bucket per page number modulo a power of two, so that
+// neighbouring pages (what sequential reads insert) never share a bucket.
+type pageIndex struct {
+	slots   *[]cacheSlot
+	buckets []int32 // first slot of each bucket, -1 for none
+	n       int
+}
+
+func newPageIndex(slots *[]cacheSlot, maxPages int) pageIndex {
+	size := 1
+	for size < maxPages && size < 1<<20 {
+		size *= 2
+	}
+	b := make([]int32, size)
+	for i := range b {
+		b[i] = -1
+	}
+	return pageIndex{slots: slots, buckets: b}
+}
+
+func (x *pageIndex) bucket(n int64) *int32 { return &x.buckets[uint64(n)&uint64(len(x.buckets)-1)] }
+
+// get returns the slot of page n.
+func (x *pageIndex) get(n int64) (int32, bool) {
+	s := *x.slots
+	for i := *x.bucket(n); i >= 0; i = s[i].hnext {
+		if s[i].n == n {
+			return i, true
+		}
+	}
+	return -1, false
+}
+
+// add records that slot i holds page (*x.slots)[i].n.
+func (x *pageIndex) add(i int32) {
+	s := *x.slots
+	b := x.bucket(s[i].n)
+	s[i].hnext, *b = *b, i
+	x.n++
+}
+
+// remove forgets slot i.
+func (x *pageIndex) remove(i int32) {
+	s := *x.slots
+	for p := x.bucket(s[i].n); *p >= 0; p = &s[*p].hnext {
+		if *p == i {
+			*p = s[i].hnext
+			x.n--
+			return
+		}
+	}
+}
+
+// Len returns the number of pages indexed.
+func (x *pageIndex) Len() int { return x.n }
+
+// lruList is a doubly linked list of slots by index (-1 ends it), so that
+// caching a page allocates nothing once the slots exist.
+type lruList struct {
+	slots      *[]cacheSlot
+	head, tail int32
+	n          int
+}
+
+// Len returns the number of slots in the list.
+func (l *lruList) Len() int { return l.n }
+
+func (l *lruList) pushFront(i int32) {
+	s := *l.slots
+	s[i].prev, s[i].next = -1, l.head
+	if l.head >= 0 {
+		s[l.head].prev = i
+	} else {
+		l.tail = i
+	}
+	l.head = i
+	l.n++
+}
+
+func (l *lruList) remove(i int32) {
+	s := *l.slots
+	p, n := s[i].prev, s[i].next
+	if p >= 0 {
+		s[p].next = n
+	} else {
+		l.head = n
+	}
+	if n >= 0 {
+		s[n].prev = p
+	} else {
+		l.tail = p
+	}
+	l.n--
+}
+
+func (l *lruList) moveToFront(i int32) {
+	if l.head != i {
+		l.remove(i)
+		l.pushFront(i)
+	}
 }
 
 // newPageCache returns a cache of capacityBytes (rounded down to whole pages)
@@ -59,8 +171,11 @@ func newPageCache(d io.ReaderAt, size int64, pageSize int, capacityBytes int64) 
 		size:     size,
 		pageSize: int64(pageSize),
 		maxPages: int(max(capacityBytes, 0) / int64(pageSize)),
-		pages:    make(map[int64]*list.Element),
 	}
+	c.pages = newPageIndex(&c.slots, c.maxPages)
+	c.loaded = sync.NewCond(&c.mu)
+	c.parallel = parallelReads(d)
+	c.lru = lruList{slots: &c.slots, head: -1, tail: -1}
 	c.maxRead = int64(c.maxPages) * c.pageSize / 2
 	return c
 }
@@ -78,8 +193,6 @@ func (c *pageCache) ReadAt(p []byte, off int64) (int, error) {
 	if off < 0 {
 		return 0, fmt.Errorf("volume: cache read at negative offset %d", off)
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
 	if off >= c.size {
 		if len(p) == 0 {
 			return 0, nil
@@ -108,17 +221,26 @@ func (c *pageCache) ReadAt(p []byte, off int64) (int, error) {
 
 // bypass reads p straight from the device.
 func (c *pageCache) bypass(p []byte, off int64) (int, error) {
+	c.mu.Lock()
 	c.stats.Misses += (off+int64(len(p))-1)/c.pageSize - off/c.pageSize + 1
-	n, err := c.deviceRead(p, off)
-	return n, err
+	c.mu.Unlock()
+	return c.deviceRead(p, off)
 }
 
-// deviceRead reads p at off and counts the read. A read that fills p does
-// not return io.EOF.
+// deviceRead reads p at off and counts the read, without c.mu held. A read
+// that fills p does not return io.EOF.
 func (c *pageCache) deviceRead(p []byte, off int64) (int, error) {
-	c.stats.DeviceReads++
+	if !c.parallel {
+		c.devMu.Lock()
+	}
 	n, err := c.r.ReadAt(p, off)
+	if !c.parallel {
+		c.devMu.Unlock()
+	}
+	c.mu.Lock()
+	c.stats.DeviceReads++
 	c.stats.BytesRead += int64(n)
+	c.mu.Unlock()
 	if n == len(p) {
 		return n, nil
 	}
@@ -129,65 +251,165 @@ func (c *pageCache) deviceRead(p []byte, off int64) (int, error) {
 }
 
 // readPages fills p (within the device) from cached pages, reading each run
-// of missing pages with one device read.
+// of missing pages with one device read: straight into p when p covers the
+// run's pages whole, otherwise through a scratch buffer.
 func (c *pageCache) readPages(p []byte, off int64) (int, error) {
 	end := off + int64(len(p))
 	first, last := off/c.pageSize, (end-1)/c.pageSize
 	done := 0
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	for pg := first; pg <= last; {
-		if e, ok := c.pages[pg]; ok {
+		if i, ok := c.pages.get(pg); ok {
 			c.stats.Hits++
-			c.lru.MoveToFront(e)
-			done += c.copyOut(p[done:], off+int64(done), e.Value.(*cachePage))
+			c.lru.moveToFront(i)
+			done += c.copyOut(p[done:], off+int64(done), &c.slots[i])
 			pg++
 			continue
 		}
+		if c.isLoading(pg) {
+			c.loaded.Wait() // another reader is reading it: look again
+			continue
+		}
 		run := pg + 1
-		for run <= last && c.pages[run] == nil {
+		for run <= last {
+			if _, cached := c.pages.get(run); cached || c.isLoading(run) {
+				break
+			}
 			run++
 		}
 		runOff := pg * c.pageSize
 		runLen := min(run*c.pageSize, c.size) - runOff
-		if int64(cap(c.scratch)) < runLen {
-			c.scratch = make([]byte, runLen)
+		var buf []byte
+		var scratch *[]byte
+		at := runOff - off
+		direct := at >= 0 && at+runLen <= int64(len(p))
+		if direct {
+			buf = p[at : at+runLen] // the run lies inside p
+		} else {
+			scratch = c.getScratch(runLen)
+			buf = *scratch
 		}
-		buf := c.scratch[:runLen] // pages copy out of it; reused under c.mu
-		if _, err := c.deviceRead(buf, runOff); err != nil {
+		lr := &loadRun{first: pg, end: run}
+		c.loading = append(c.loading, lr)
+		c.mu.Unlock()
+		_, err := c.deviceRead(buf, runOff)
+		c.mu.Lock()
+		c.doneLoading(lr)
+		if err != nil {
+			c.loaded.Broadcast()
+			c.putScratch(scratch)
 			return done, err
 		}
 		c.stats.Misses += run - pg
 		for ; pg < run; pg++ {
 			o := pg*c.pageSize - runOff
-			cp := c.insert(pg, buf[o:min(o+c.pageSize, runLen)])
-			done += c.copyOut(p[done:], off+int64(done), cp)
+			page := buf[o:min(o+c.pageSize, runLen)]
+			if !lr.stale { // not invalidated while it was read
+				c.insert(pg, page)
+			}
+			if direct {
+				done += len(page) // already in place
+			} else {
+				done += copy(p[done:], page[off+int64(done)-pg*c.pageSize:])
+			}
 		}
+		c.loaded.Broadcast()
+		c.putScratch(scratch)
 	}
 	return done, nil
 }
 
-// copyOut copies the part of page cp at and after off into p.
-func (c *pageCache) copyOut(p []byte, off int64, cp *cachePage) int {
-	return copy(p, cp.data[off-cp.n*c.pageSize:])
+// loadRun is a run of pages [first, end) being read from the device; stale
+// is set when some of its bytes are invalidated meanwhile, and then none of
+// them is cached.
+type loadRun struct {
+	first, end int64
+	stale      bool
+}
+
+// isLoading reports whether page n is being read by another reader.
+func (c *pageCache) isLoading(n int64) bool {
+	for _, r := range c.loading {
+		if n >= r.first && n < r.end {
+			return true
+		}
+	}
+	return false
+}
+
+// doneLoading forgets a run whose read ended.
+func (c *pageCache) doneLoading(lr *loadRun) {
+	for i, r := range c.loading {
+		if r == lr {
+			last := len(c.loading) - 1
+			c.loading[i] = c.loading[last]
+			c.loading[last] = nil
+			c.loading = c.loading[:last]
+			return
+		}
+	}
+}
+
+// parallelReads reports whether d is known to be safe for concurrent
+// ReadAt calls: files (pread), memory devices and windows on them. Other
+// devices (containers, test doubles) are read one call at a time.
+func parallelReads(d io.ReaderAt) bool {
+	switch d := d.(type) {
+	case *fileDevice, *memDevice:
+		return true
+	case *alignedDevice:
+		return parallelReads(d.inner)
+	case *subDevice:
+		return parallelReads(d.d)
+	case *overlay:
+		return parallelReads(d.base)
+	}
+	return false
+}
+
+// getScratch returns a buffer of n bytes for a device read.
+func (c *pageCache) getScratch(n int64) *[]byte {
+	if b, ok := c.scratch.Get().(*[]byte); ok && int64(cap(*b)) >= n {
+		*b = (*b)[:n]
+		return b
+	}
+	b := make([]byte, n)
+	return &b
+}
+
+func (c *pageCache) putScratch(b *[]byte) {
+	if b != nil {
+		c.scratch.Put(b)
+	}
+}
+
+// copyOut copies the part of page s at and after off into p.
+func (c *pageCache) copyOut(p []byte, off int64, s *cacheSlot) int {
+	return copy(p, s.data[off-s.n*c.pageSize:])
 }
 
 // insert caches a copy of data as page n, evicting the least recently used
-// page when the cache is full.
-func (c *pageCache) insert(n int64, data []byte) *cachePage {
-	var buf []byte
-	if c.lru.Len() >= c.maxPages {
-		old := c.lru.Back()
-		op := old.Value.(*cachePage)
-		c.lru.Remove(old)
-		delete(c.pages, op.n)
-		buf = op.data[:cap(op.data)]
-	} else if k := len(c.free); k > 0 {
-		buf, c.free = c.free[k-1], c.free[:k-1]
-	} else {
-		buf = make([]byte, c.pageSize)
+// page when the cache is full, and returns its slot.
+func (c *pageCache) insert(n int64, data []byte) int32 {
+	var i int32
+	switch {
+	case c.lru.Len() >= c.maxPages:
+		i = c.lru.tail
+		c.lru.remove(i)
+		c.pages.remove(i)
+	case len(c.free) > 0:
+		i, c.free = c.free[len(c.free)-1], c.free[:len(c.free)-1]
+	default:
+		c.slots = append(c.slots, cacheSlot{data: make([]byte, c.pageSize)})
+		i = int32(len(c.slots) - 1)
 	}
-	cp := &cachePage{n: n, data: buf[:copy(buf, data)]}
-	c.pages[n] = c.lru.PushFront(cp)
-	return cp
+	s := &c.slots[i]
+	s.n = n
+	s.data = s.data[:copy(s.data[:cap(s.data)], data)]
+	c.pages.add(i)
+	c.lru.pushFront(i)
+	return i
 }
 
 // Invalidate drops the pages holding any of the bytes [off, off+length), so
@@ -207,23 +429,29 @@ func (c *pageCache) Invalidate(off, length int64) {
 		return
 	}
 	first, last := off/c.pageSize, (end-1)/c.pageSize
-	drop := func(n int64, e *list.Element) {
-		cp := e.Value.(*cachePage)
-		c.lru.Remove(e)
-		delete(c.pages, n)
-		c.free = append(c.free, cp.data[:cap(cp.data)])
+	for _, r := range c.loading {
+		if r.first <= last && r.end > first {
+			r.stale = true // being read: do not cache what is read
+		}
 	}
-	if last-first+1 > int64(len(c.pages)) {
-		for n, e := range c.pages {
-			if n >= first && n <= last {
-				drop(n, e)
+	drop := func(i int32) {
+		c.lru.remove(i)
+		c.pages.remove(i)
+		c.free = append(c.free, i)
+	}
+	if last-first+1 > int64(c.pages.Len()) {
+		for i := c.lru.head; i >= 0; {
+			next := c.slots[i].next
+			if n := c.slots[i].n; n >= first && n <= last {
+				drop(i)
 			}
+			i = next
 		}
 		return
 	}
 	for n := first; n <= last; n++ {
-		if e, ok := c.pages[n]; ok {
-			drop(n, e)
+		if i, ok := c.pages.get(n); ok {
+			drop(i)
 		}
 	}
 }

@@ -213,8 +213,8 @@ func TestPageCacheRandom(t *testing.T) {
 		if st.Hits == 0 || st.Misses == 0 {
 			t.Errorf("page %d, capacity %d: stats %+v", tt.pageSize, tt.capacity, st)
 		}
-		if n := c.lru.Len(); n > c.maxPages || n != len(c.pages) {
-			t.Errorf("page %d, capacity %d: %d pages in the LRU list, %d in the map, limit %d", tt.pageSize, tt.capacity, n, len(c.pages), c.maxPages)
+		if n := c.lru.Len(); n > c.maxPages || n != c.pages.Len() {
+			t.Errorf("page %d, capacity %d: %d pages in the LRU list, %d in the index, limit %d", tt.pageSize, tt.capacity, n, c.pages.Len(), c.maxPages)
 		}
 	}
 }

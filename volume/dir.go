@@ -1,11 +1,12 @@
 package volume
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io/fs"
 	"runtime"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -42,7 +43,8 @@ func (d *DirEntry) DOSOnly() bool { return d.FileName.Namespace == mft.Namespace
 // with a block loader that reads INDX blocks from $INDEX_ALLOCATION and
 // honours the index $BITMAP.
 func (f *File) IndexTree(name []uint16) (*index.Tree, error) {
-	return f.indexTree(name, false)
+	t, _, err := f.indexTree(name, false)
+	return t, err
 }
 
 // preloadMax bounds the $INDEX_ALLOCATION that a full listing reads at
@@ -50,39 +52,41 @@ func (f *File) IndexTree(name []uint16) (*index.Tree, error) {
 const preloadMax = 8 << 20
 
 // indexTree is IndexTree; with whole set, a listing that will visit every
-// block reads a small allocation with one read.
-func (f *File) indexTree(name []uint16, whole bool) (*index.Tree, error) {
+// block reads a small allocation with one read, into a pooled buffer that
+// done hands back: the tree's blocks must not be used after done.
+func (f *File) indexTree(name []uint16, whole bool) (t *index.Tree, done func(), err error) {
+	done = func() {}
 	if err := f.ensure(); err != nil {
-		return nil, err
+		return nil, done, err
 	}
 	v := f.v
 	ra := f.Attr(mft.AttrIndexRoot, name)
 	if ra == nil || ra.NonResident {
-		return nil, &RecordError{Record: f.num, Err: fmt.Errorf("no resident $INDEX_ROOT %s", mft.NameString(name))}
+		return nil, done, &RecordError{Record: f.num, Err: fmt.Errorf("no resident $INDEX_ROOT %s", mft.NameString(name))}
 	}
 	root, err := index.DecodeRoot(ra.Value)
 	if err != nil {
-		return nil, &RecordError{Record: f.num, Err: err}
+		return nil, done, &RecordError{Record: f.num, Err: err}
 	}
-	t := &index.Tree{Root: root}
+	t = &index.Tree{Root: root}
 	if f.Attr(mft.AttrIndexAllocation, name) == nil {
-		return t, nil
+		return t, done, nil
 	}
 	alloc, err := f.AttrStream(mft.AttrIndexAllocation, name)
 	if err != nil {
-		return nil, err
+		return nil, done, err
 	}
 	var bitmap []byte
 	if f.Attr(mft.AttrBitmap, name) != nil {
 		bs, err := f.AttrStream(mft.AttrBitmap, name)
 		if err != nil {
-			return nil, err
+			return nil, done, err
 		}
 		if bitmap, err = bs.ReadAll(); err != nil {
-			return nil, err
+			return nil, done, err
 		}
 	} else {
-		return nil, &RecordError{Record: f.num, Err: fmt.Errorf("$INDEX_ALLOCATION %s without $BITMAP", mft.NameString(name))}
+		return nil, done, &RecordError{Record: f.num, Err: fmt.Errorf("$INDEX_ALLOCATION %s without $BITMAP", mft.NameString(name))}
 	}
 	bsize := int64(root.BlockSize)
 	// Sub-node VCNs count clusters, or 512-byte units when index blocks
@@ -97,10 +101,18 @@ func (f *File) indexTree(name []uint16, whole bool) (*index.Tree, error) {
 	}
 	var all []byte
 	if whole && alloc.Size() <= preloadMax && alloc.Size()%bsize == 0 {
-		all = make([]byte, alloc.Size())
+		buf := v.scratch(int(alloc.Size()))
+		all = *buf
 		if err := alloc.readFull(all, 0); err != nil {
 			all = nil // fall back to block reads, which locate the error
+			v.putScratch(buf)
+		} else {
+			done = func() { v.putScratch(buf) }
 		}
+	}
+	var spare []*index.Block // blocks the walk is done with (whole only)
+	if whole {
+		t.Release = func(b *index.Block) { spare = append(spare, b) }
 	}
 	t.Load = func(vcn mft.VCN) (*index.Block, error) {
 		off := int64(vcn) * unit
@@ -118,28 +130,54 @@ func (f *File) indexTree(name []uint16, whole bool) (*index.Tree, error) {
 				return nil, fmt.Errorf("volume: record %d: read INDX block at VCN %d: %w", f.num, vcn, err)
 			}
 		}
-		blk, err := index.ParseBlockInPlace(raw, vcn)
+		var reuse *index.Block
+		if k := len(spare); k > 0 {
+			reuse, spare = spare[k-1], spare[:k-1]
+		}
+		blk, err := index.ParseBlockReuse(reuse, raw, vcn)
 		if err != nil {
 			return nil, &RecordError{Record: f.num, Err: err}
 		}
 		return blk, nil
 	}
-	return t, nil
+	return t, done, nil
 }
 
 // ReadDir returns the entries of directory f in index order, every
 // namespace included (see DirEntry.DOSOnly and Hidden for what listings
 // leave out). The root directory's entry for itself (".") is skipped.
 func (f *File) ReadDir() ([]DirEntry, error) {
+	out, _, err := f.readDir(nil, "", nil)
+	return out, err
+}
+
+// dirScratch holds the buffers readDir builds a directory's text in.
+type dirScratch struct {
+	text []byte
+	ends []int
+}
+
+// readDir is ReadDir appending to out[:0], whose capacity tree walks reuse.
+// With a prefix it also returns each entry's path, prefix+name, in paths
+// (appended to paths[:0]); the names and paths share one string.
+func (f *File) readDir(out []DirEntry, prefix string, paths []string) ([]DirEntry, []string, error) {
 	if f.v.mftOnly != nil {
-		return f.v.mftChildren(f.num)
+		kids, err := f.v.mftChildren(f.num)
+		if prefix != "" {
+			paths = paths[:0]
+			for _, k := range kids {
+				paths = append(paths, prefix+k.Name)
+			}
+		}
+		return kids, paths, err
 	}
 	if !f.IsDir() {
-		return nil, &fs.PathError{Op: "readdir", Path: "#" + strconv.FormatUint(uint64(f.num), 10), Err: ErrNotDir}
+		return nil, nil, &fs.PathError{Op: "readdir", Path: "#" + strconv.FormatUint(uint64(f.num), 10), Err: ErrNotDir}
 	}
-	t, err := f.indexTree(I30, true)
+	t, done, err := f.indexTree(I30, true)
+	defer done()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	// Size the result once: index entries of typical names take about
 	// 100 bytes of $INDEX_ALLOCATION.
@@ -147,19 +185,56 @@ func (f *File) ReadDir() ([]DirEntry, error) {
 	if a := f.Attr(mft.AttrIndexAllocation, I30); a != nil && a.NonResident {
 		hint += int(min(a.DataSize/100, 1<<20))
 	}
-	out := make([]DirEntry, 0, hint)
+	if cap(out) < hint {
+		out = make([]DirEntry, 0, hint)
+	}
+	out = out[:0]
+	// Every name's code units are decoded into shared chunks, and its
+	// UTF-8 text (after prefix) into one pooled buffer that becomes one
+	// string for all names and paths.
+	sc, _ := f.v.dirPool.Get().(*dirScratch)
+	if sc == nil {
+		sc = new(dirScratch)
+	}
+	defer f.v.dirPool.Put(sc)
+	text, ends := sc.text[:0], sc.ends[:0]
+	chunk := min(max(512, 16*hint), 8192)
+	var units []uint16
 	err = t.Walk(func(e *index.Entry) error {
-		fn, err := e.FileName()
+		if e.Ref.Record() == f.num {
+			if _, err := e.FileName(); err != nil {
+				return &RecordError{Record: f.num, Err: fmt.Errorf("$I30 entry: %w", err)}
+			}
+			return nil // "." in the root
+		}
+		if cap(units)-len(units) < 255 {
+			units = make([]uint16, 0, chunk)
+		}
+		fn, u, err := mft.DecodeFileNameAppend(e.Key, units)
 		if err != nil {
 			return &RecordError{Record: f.num, Err: fmt.Errorf("$I30 entry: %w", err)}
 		}
-		if e.Ref.Record() == f.num {
-			return nil // "." in the root
-		}
-		out = append(out, DirEntry{Name: fn.NameString(), Ref: e.Ref, FileName: fn})
+		units = u
+		text = append(text, prefix...)
+		text = mft.AppendNameString(text, fn.Name)
+		ends = append(ends, len(text))
+		out = append(out, DirEntry{Ref: e.Ref, FileName: fn})
 		return nil
 	})
-	return out, err
+	all := string(text)
+	sc.text, sc.ends = text, ends
+	if prefix != "" {
+		paths = paths[:0]
+	}
+	start := 0
+	for i, end := range ends {
+		out[i].Name = all[start+len(prefix) : end]
+		if prefix != "" {
+			paths = append(paths, all[start:end])
+		}
+		start = end
+	}
+	return out, paths, err
 }
 
 // Errors of path lookups, wrapped in *fs.PathError.
@@ -412,6 +487,9 @@ type treeWalk[T any] struct {
 	load    func(string, DirEntry, *File, error) T
 	emit    func(T) error
 	seen    map[mft.RecordNumber]bool
+
+	spareMu sync.Mutex
+	spare   []*prepared[T] // emitted directories, for reuse by prepare
 }
 
 func cleanPath(p string) string {
@@ -429,37 +507,86 @@ type prepared[T any] struct {
 	entries []DirEntry
 	vals    []T
 	subdirs []*File // the children that are directories, by entry
+	paths   []string
+	order   []int
+}
+
+// getPrepared returns an emptied prepared directory whose slices keep the
+// capacity of one the walk is done with.
+func (w *treeWalk[T]) getPrepared() *prepared[T] {
+	w.spareMu.Lock()
+	defer w.spareMu.Unlock()
+	if k := len(w.spare); k > 0 {
+		p := w.spare[k-1]
+		w.spare = w.spare[:k-1]
+		return p
+	}
+	return new(prepared[T])
+}
+
+// putPrepared hands back a directory whose children were all emitted.
+func (w *treeWalk[T]) putPrepared(p *prepared[T]) {
+	clear(p.entries[:cap(p.entries)])
+	clear(p.vals[:cap(p.vals)])
+	clear(p.subdirs[:cap(p.subdirs)])
+	clear(p.paths[:cap(p.paths)])
+	*p = prepared[T]{entries: p.entries[:0], vals: p.vals[:0], subdirs: p.subdirs[:0], paths: p.paths[:0], order: p.order[:0]}
+	w.spareMu.Lock()
+	w.spare = append(w.spare, p)
+	w.spareMu.Unlock()
+}
+
+// grow returns s resliced to n elements, reallocated when too small.
+func grow[E any](s []E, n int) []E {
+	if cap(s) < n {
+		return make([]E, n)
+	}
+	return s[:n]
 }
 
 // prepare reads directory dir and loads its children (the parallel part).
 func (w *treeWalk[T]) prepare(dirPath string, dir *File) *prepared[T] {
-	all, err := dir.ReadDir()
-	if err != nil {
-		return &prepared[T]{path: dirPath, err: err}
+	pr := w.getPrepared()
+	pr.path = dirPath
+	prefix := dirPath
+	if prefix != "/" && prefix != "" {
+		prefix += "/"
+	} else {
+		prefix = "/"
 	}
-	entries := all[:0:0]
-	for _, e := range all {
+	all, allPaths, err := dir.readDir(pr.entries, prefix, pr.paths)
+	if err != nil {
+		pr.err = err
+		return pr
+	}
+	// ReadDir's results are ours: filter in place.
+	entries, paths := all[:0], allPaths[:0]
+	for i, e := range all {
 		if e.DOSOnly() || (!w.all && e.Hidden()) {
 			continue
 		}
 		entries = append(entries, e)
+		paths = append(paths, allPaths[i])
 	}
-	order := make([]int, len(entries))
+	clear(all[len(entries):])
+	clear(allPaths[len(paths):])
+	pr.paths = paths
+	order := grow(pr.order, len(entries))
 	for i := range order {
 		order[i] = i
 	}
-	sort.SliceStable(order, func(a, b int) bool { return entries[order[a]].Ref.Record() < entries[order[b]].Ref.Record() })
-	vals := make([]T, len(entries))
-	files := make([]*File, len(entries))
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(entries[a].Ref.Record(), entries[b].Ref.Record()) })
+	vals := grow(pr.vals, len(entries))
+	files := grow(pr.subdirs, len(entries))
 	loadPart := func(part []int) {
 		nums := make([]mft.RecordNumber, len(part))
 		for k, i := range part {
 			nums[k] = entries[i].Ref.Record()
 		}
-		w.v.loadFiles(nums, w.lazy, func(k int, f *File, ferr error) {
+		w.v.loadFiles(nums, w.lazy, w.recycle, func(k int, f *File, ferr error) {
 			i := part[k]
 			e := entries[i]
-			p := JoinPath(dirPath, e.Name)
+			p := paths[i]
 			if ferr == nil {
 				f, ferr = checkEntry(e, f)
 			}
@@ -497,13 +624,15 @@ func (w *treeWalk[T]) prepare(dirPath string, dir *File) *prepared[T] {
 		}()
 	}
 	wg.Wait()
-	return &prepared[T]{path: dirPath, entries: entries, vals: vals, subdirs: files}
+	pr.entries, pr.vals, pr.subdirs, pr.order = entries, vals, files, order
+	return pr
 }
 
 // run emits a prepared directory's children in index order and descends
 // into its subdirectories, preparing the next ones in the background while
 // the current one is walked.
 func (w *treeWalk[T]) run(p *prepared[T]) error {
+	defer w.putPrepared(p)
 	if p.err != nil {
 		return w.emit(w.load(p.path, DirEntry{}, nil, p.err))
 	}
@@ -526,7 +655,7 @@ func (w *treeWalk[T]) run(p *prepared[T]) error {
 				return
 			}
 			ch := make(chan *prepared[T], 1)
-			path, f := JoinPath(p.path, p.entries[j].Name), p.subdirs[j]
+			path, f := p.paths[j], p.subdirs[j]
 			go func() { ch <- w.prepare(path, f) }()
 			pending[j], cursor = ch, j+1
 		}
@@ -560,7 +689,7 @@ func (w *treeWalk[T]) run(p *prepared[T]) error {
 		}
 		w.seen[f.num] = true
 		if cur == nil {
-			cur = w.prepare(JoinPath(p.path, p.entries[i].Name), f)
+			cur = w.prepare(p.paths[i], f)
 		}
 		fill()
 		if err := w.run(cur); err != nil {

@@ -1,6 +1,7 @@
 package volume
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 
@@ -363,9 +364,13 @@ const maxBatch = 256
 // loadFiles loads the files of records nums (ascending, duplicates
 // allowed), reading neighbouring records with one read (through the page
 // cache, which turns the pages it lacks into one device read), and calls fn
-// for each in order.
-func (v *Volume) loadFiles(nums []mft.RecordNumber, headerOnly bool, fn func(i int, f *File, err error)) {
+// for each in order. With borrow, the record of a file that is not a
+// directory is decoded where it was read, so the File is valid only until
+// fn returns (tree walks that recycle files).
+func (v *Volume) loadFiles(nums []mft.RecordNumber, headerOnly, borrow bool, fn func(i int, f *File, err error)) {
 	rs := int64(v.recordSize)
+	var pooled *[]byte
+	defer func() { v.putScratch(pooled) }()
 	var buf []byte
 	for i := 0; i < len(nums); {
 		// A run: records close enough that reading the gap is cheaper
@@ -383,14 +388,25 @@ func (v *Volume) loadFiles(nums []mft.RecordNumber, headerOnly bool, fn func(i i
 			i = j
 			continue
 		}
-		size := (int64(last-first) + 1) * rs
+		// The read is widened to whole cache pages, which the cache then
+		// reads straight into buf rather than through a copy.
+		ps := v.cache.pageSize
+		from := int64(first) * rs / ps * ps
+		to := min((int64(last)+1)*rs+ps-1, v.mft.size) / ps * ps
+		to = max(to, (int64(last)+1)*rs)
+		size := to - from
 		if int64(cap(buf)) < size {
-			buf = make([]byte, size)
+			v.putScratch(pooled)
+			pooled = v.scratch(int(size))
+			buf = *pooled
 		}
 		buf = buf[:size]
-		if err := v.mft.readFull(buf, int64(first)*rs); err != nil {
+		if err := v.mft.readFull(buf, from); err != nil {
+			// Read the records one by one: only those that cannot be
+			// read fail, each with its own error.
 			for k := i; k < j; k++ {
-				fn(k, nil, &RecordError{Record: nums[k], Err: err})
+				f, err := v.File(nums[k])
+				fn(k, f, err)
 			}
 			i = j
 			continue
@@ -399,8 +415,14 @@ func (v *Volume) loadFiles(nums []mft.RecordNumber, headerOnly bool, fn func(i i
 			n := nums[k]
 			f := v.pooledFile()
 			f.num = n
-			copy(f.buf, buf[int64(n-first)*rs:])
-			err := v.decodeRecordMode(f.Rec, n, f.buf, headerOnly)
+			raw := buf[int64(n)*rs-from:][:rs]
+			// Fixups are applied in place: a record listed twice is
+			// decoded from copies.
+			dup := (k > i && nums[k-1] == n) || (k+1 < j && nums[k+1] == n)
+			if !borrow || dup || mft.RecordFlags(binary.LittleEndian.Uint16(raw[0x16:]))&mft.RecordDirectory != 0 {
+				raw = f.buf[:copy(f.buf, raw)]
+			}
+			err := v.decodeRecordMode(f.Rec, n, raw, headerOnly)
 			switch {
 			case err == nil && headerOnly:
 				f.lazy, f.lazyErr, f.attrs = true, nil, f.attrs[:0]

@@ -197,7 +197,7 @@ func (v *Volume) fsList(dir *File) ([]fs.DirEntry, error) {
 	}
 	out := make([]fs.DirEntry, 0, len(entries))
 	var first error
-	v.loadFiles(nums, false, func(i int, f *File, err error) {
+	v.loadFiles(nums, false, false, func(i int, f *File, err error) {
 		if err == nil {
 			f, err = checkEntry(entries[i], f)
 		}

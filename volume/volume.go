@@ -59,6 +59,8 @@ type Volume struct {
 	info        Info
 	mftOnly     []byte    // the whole bare $MFT file, when opened with OpenMFTFile
 	filePool    sync.Pool // *File, recycled by tree walks
+	bufPool     sync.Pool // *[]byte: record batches and INDX allocations of tree walks
+	dirPool     sync.Pool // *dirScratch of readDir
 	children    map[mft.RecordNumber][]DirEntry
 
 	// Writable volumes (OpenWritable) read through ov, which holds the
@@ -376,6 +378,32 @@ func (v *Volume) pooledFile() *File {
 		return f
 	}
 	return &File{v: v, Rec: new(mft.Record), buf: make([]byte, v.recordSize)}
+}
+
+// scratch returns a buffer of n bytes from the volume's pool, with
+// unspecified contents; putScratch hands it back. Tree walks read record
+// batches and index allocations into them, so that a walk does not
+// allocate (and clear) a large buffer per directory.
+func (v *Volume) scratch(n int) *[]byte {
+	if b, ok := v.bufPool.Get().(*[]byte); ok {
+		if cap(*b) >= n {
+			*b = (*b)[:n]
+			return b
+		}
+		// Too small: dropped, so that the pool holds buffers that fit.
+	}
+	b := make([]byte, n, max(n, scratchMin))
+	return &b
+}
+
+// scratchMin is the smallest pooled buffer: a full record batch of 1 KiB
+// records widened to whole 4 KiB pages.
+const scratchMin = 264 << 10
+
+func (v *Volume) putScratch(b *[]byte) {
+	if b != nil && cap(*b) <= preloadMax {
+		v.bufPool.Put(b)
+	}
 }
 
 // release hands f back for reuse by later loads; f and everything decoded
