@@ -344,6 +344,12 @@ func (v *Volume) lookupIn(dir *File, name string) (DirEntry, error) {
 	if err != nil {
 		return DirEntry{}, err
 	}
+	return v.lookupTree(t, units)
+}
+
+// lookupTree finds a name in a directory's $I30 tree: ignoring case, an
+// exact-case match preferred.
+func (v *Volume) lookupTree(t *index.Tree, units []uint16) (DirEntry, error) {
 	es, err := t.LookupFileName(v.upcase, units)
 	if err != nil {
 		return DirEntry{}, err

@@ -74,25 +74,5 @@ func (tx *Tx) lookupIn(dir *File, name string) (DirEntry, error) {
 			return tx.cachedBlock(blockKey{num, "$I30", vcn}, func() (*index.Block, error) { return load(vcn) })
 		}
 	}
-	units := mft.NameUnits(name)
-	es, err := t.LookupFileName(tx.v.upcase, units)
-	if err != nil {
-		return DirEntry{}, err
-	}
-	if len(es) == 0 {
-		return DirEntry{}, fs.ErrNotExist
-	}
-	pick := 0
-	for i := range es {
-		fn, _ := es[i].FileName()
-		if equalName(fn.Name, units) {
-			pick = i
-			break
-		}
-	}
-	fn, err := es[pick].FileName()
-	if err != nil {
-		return DirEntry{}, err
-	}
-	return DirEntry{Name: fn.NameString(), Ref: es[pick].Ref, FileName: fn}, nil
+	return tx.v.lookupTree(t, mft.NameUnits(name))
 }
