@@ -41,22 +41,31 @@ func init() {
 	})
 }
 
-func runFind(e *env, o *opts, args []string, typ string) error {
+// openWalk opens the volume of a walking verb and resolves its optional
+// PATH argument (default "/"; "#N" starts at record N, shown by its path).
+func openWalk(o *opts, args []string) (*volume.Volume, string, *volume.File, error) {
 	v, err := openVolume(o)
 	if err != nil {
-		return err
+		return nil, "", nil, err
 	}
-	defer v.Close()
 	start := "/"
 	if len(args) == 1 {
 		start = args[0]
 	}
 	root, err := lookup(v, start)
 	if err != nil {
+		v.Close()
+		return nil, "", nil, err
+	}
+	return v, displayPath(v, start, root), root, nil
+}
+
+func runFind(e *env, o *opts, args []string, typ string) error {
+	v, start, root, err := openWalk(o, args)
+	if err != nil {
 		return err
 	}
-	// "#N" starts at record N; the walk and the output use its path.
-	start = displayPath(v, start, root)
+	defer v.Close()
 	out := bufio.NewWriterSize(e.stdout, 64<<10)
 	defer out.Flush()
 	// An entry is rendered where it is loaded (on the walk's worker

@@ -212,20 +212,11 @@ func (r *timelineRow) appendJSON(b []byte) ([]byte, error) {
 }
 
 func runTimeline(e *env, o *opts, args []string, format string) error {
-	v, err := openVolume(o)
+	v, start, root, err := openWalk(o, args)
 	if err != nil {
 		return err
 	}
 	defer v.Close()
-	start := "/"
-	if len(args) == 1 {
-		start = args[0]
-	}
-	root, err := lookup(v, start)
-	if err != nil {
-		return err
-	}
-	start = displayPath(v, start, root)
 	out := bufio.NewWriterSize(e.stdout, 64<<10)
 	defer out.Flush()
 	if format == "csv" {

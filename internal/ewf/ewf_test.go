@@ -2,12 +2,10 @@ package ewf
 
 import (
 	"bytes"
-	"compress/gzip"
 	"errors"
 	"hash/adler32"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -16,34 +14,8 @@ import (
 	"github.com/ntfsedit/ntfsedit/internal/oracle"
 )
 
-func readGz(t testing.TB, path string) []byte {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	z, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := io.ReadAll(z)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
 func mem(name string, b []byte) Segment {
 	return Segment{Name: name, R: bytes.NewReader(b), Size: int64(len(b))}
-}
-
-// requireTool skips (fails under CI=true) without a Debian tool.
-func requireTool(t testing.TB, tool, pkg string) {
-	t.Helper()
-	if _, err := exec.LookPath(tool); err != nil {
-		oracle.Unavailable(t, "%s not installed: apt-get install %s", tool, pkg)
-	}
 }
 
 // readAll reads the whole media through ReadAt in pieces of n bytes at
@@ -93,7 +65,7 @@ func TestSegmentName(t *testing.T) {
 // TestCommitted reads testdata/small.E01 (ewfacquire: compressed and stored
 // chunks of 8 KiB) and compares it with the raw bytes it was made from.
 func TestCommitted(t *testing.T) {
-	raw := readGz(t, "testdata/small.raw.gz")
+	raw := oracle.ReadGzip(t, "testdata/small.raw.gz")
 	im, err := Open("testdata/small.E01")
 	if err != nil {
 		t.Fatal(err)
@@ -202,7 +174,7 @@ func TestCorrupt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := readAll(t, im, im.Size(), 1<<20); !bytes.Equal(got, readGz(t, "testdata/small.raw.gz")) {
+	if got := readAll(t, im, im.Size(), 1<<20); !bytes.Equal(got, oracle.ReadGzip(t, "testdata/small.raw.gz")) {
 		t.Error("bad table, good table2: media differs")
 	}
 }
@@ -235,7 +207,7 @@ func FuzzNew(f *testing.F) {
 // returns the first segment file.
 func ewfImage(t *testing.T, src string, args ...string) string {
 	t.Helper()
-	requireTool(t, "ewfacquire", "ewf-tools")
+	oracle.Require(t, "ewfacquire")
 	out := filepath.Join(t.TempDir(), "img")
 	oracle.Run(t, "ewfacquire", append(append([]string{"-u", "-q", "-t", out}, args...), src)...)
 	return out + ".E01"
@@ -267,7 +239,7 @@ func TestEwfacquire(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			path := ewfImage(t, src, tc.args...)
-			requireTool(t, "ewfverify", "ewf-tools")
+			oracle.Require(t, "ewfverify")
 			oracle.Run(t, "ewfverify", "-q", path)
 			im, err := Open(path)
 			if err != nil {

@@ -45,6 +45,14 @@ var packages = map[string]string{
 	"ntfssecaudit": "ntfs-3g",
 	"mactime":      "sleuthkit",
 	"lnkinfo":      "liblnk-utils",
+
+	// containers and WOF
+	"ewfacquire":    "ewf-tools",
+	"ewfverify":     "ewf-tools",
+	"qemu-img":      "qemu-utils",
+	"vhdiinfo":      "libvhdi-utils",
+	"vhdimount":     "libvhdi-utils",
+	"wimlib-imagex": "wimtools",
 }
 
 // Unavailable skips t with msg, or fails it when CI=true.

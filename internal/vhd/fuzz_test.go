@@ -2,6 +2,8 @@ package vhd
 
 import (
 	"testing"
+
+	"github.com/ntfsedit/ntfsedit/internal/oracle"
 )
 
 // probe reads the start, middle and end of d: errors are fine, panics are
@@ -25,7 +27,7 @@ func patch(b []byte, off int, w []byte, window int) {
 // end; fix recomputes the checksums so mutations reach the decoders
 // behind them.
 func FuzzVHD(f *testing.F) {
-	base := readGz(f, "testdata/small.vhd.gz")
+	base := oracle.ReadGzip(f, "testdata/small.vhd.gz")
 	f.Add(base[:2560], base[len(base)-512:], false)
 	f.Add(base[:2560], base[len(base)-512:], true)
 	f.Fuzz(func(t *testing.T, head, tail []byte, fix bool) {
@@ -53,7 +55,7 @@ func FuzzVHD(f *testing.F) {
 // table are cleared so the first ones are used, and fix recomputes their
 // CRC-32C.
 func FuzzVHDX(f *testing.F) {
-	base := readGz(f, "testdata/small.vhdx.gz")
+	base := oracle.ReadGzip(f, "testdata/small.vhdx.gz")
 	const hdr, reg, bat, meta = 64 << 10, 192 << 10, 2 << 20, 3 << 20
 	f.Add(base[hdr:hdr+128], base[reg:reg+128], base[meta:meta+128], base[meta+64<<10:meta+64<<10+1024], base[bat:bat+64], false)
 	f.Add(base[hdr:hdr+128], base[reg:reg+128], base[meta:meta+128], base[meta+64<<10:meta+64<<10+1024], base[bat:bat+64], true)

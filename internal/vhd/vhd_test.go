@@ -2,7 +2,6 @@ package vhd
 
 import (
 	"bytes"
-	"compress/gzip"
 	"encoding/binary"
 	"errors"
 	"io"
@@ -20,33 +19,8 @@ import (
 	"github.com/ntfsedit/ntfsedit/internal/oracle"
 )
 
-func readGz(t testing.TB, path string) []byte {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	z, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := io.ReadAll(z)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
 func mem(name string, b []byte) File {
 	return File{Name: name, R: bytes.NewReader(b), Size: int64(len(b))}
-}
-
-func requireTool(t testing.TB, tool, pkg string) {
-	t.Helper()
-	if _, err := exec.LookPath(tool); err != nil {
-		oracle.Unavailable(t, "%s not installed: apt-get install %s", tool, pkg)
-	}
 }
 
 // readAll reads the whole disk through ReadAt in pieces of n bytes.
@@ -74,7 +48,7 @@ func diskInfo(d *Disk) info { return info{d.Format, d.Type, d.Size()} }
 // TestCommitted reads the images qemu-img made from small.raw (see
 // ../ewf/testdata/README.md).
 func TestCommitted(t *testing.T) {
-	raw := readGz(t, "../ewf/testdata/small.raw.gz")
+	raw := oracle.ReadGzip(t, "../ewf/testdata/small.raw.gz")
 	for _, tc := range []struct {
 		file string
 		want info
@@ -83,7 +57,7 @@ func TestCommitted(t *testing.T) {
 		{"small.vhdx.gz", info{"VHDX", Dynamic, int64(len(raw))}},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
-			d, err := New(mem(tc.file, readGz(t, "testdata/"+tc.file)), nil)
+			d, err := New(mem(tc.file, oracle.ReadGzip(t, "testdata/"+tc.file)), nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -106,7 +80,7 @@ func TestCommitted(t *testing.T) {
 // vhdiinfo returns what libvhdi's vhdiinfo says of an image.
 func vhdiinfo(t *testing.T, path string) info {
 	t.Helper()
-	requireTool(t, "vhdiinfo", "libvhdi-utils")
+	oracle.Require(t, "vhdiinfo")
 	out := string(oracle.Run(t, "vhdiinfo", path))
 	var in info
 	if m := regexp.MustCompile(`Format\s*: (VHDX?) `).FindStringSubmatch(out); m != nil {
@@ -130,7 +104,7 @@ func vhdiinfo(t *testing.T, path string) info {
 // several kinds, reads the whole disk back and compares it with the raw
 // image; libvhdi's vhdiinfo must report the same format, type and size.
 func TestQemuImg(t *testing.T) {
-	requireTool(t, "qemu-img", "qemu-utils")
+	oracle.Require(t, "qemu-img")
 	src := filepath.Join(oracle.RepoRoot(t), "fixtures", "sample.img")
 	raw, err := os.ReadFile(src)
 	if err != nil {
@@ -237,7 +211,7 @@ func buildDiffVHD(parent []byte, parentName string, set map[int]bool) []byte {
 // with our reader and through libvhdi's vhdimount, which opens the parent
 // itself.
 func TestDifferencingVHD(t *testing.T) {
-	requireTool(t, "qemu-img", "qemu-utils")
+	oracle.Require(t, "qemu-img")
 	src := filepath.Join(oracle.RepoRoot(t), "fixtures", "sample.img")
 	raw, err := os.ReadFile(src)
 	if err != nil {
@@ -325,7 +299,7 @@ func TestDifferencingVHD(t *testing.T) {
 // disk it presents: of vhdi1 (the base) … vhdiN, the last, img itself.
 func vhdimountRead(t *testing.T, img string) []byte {
 	t.Helper()
-	requireTool(t, "vhdimount", "libvhdi-utils")
+	oracle.Require(t, "vhdimount")
 	if _, err := os.Stat("/dev/fuse"); err != nil {
 		oracle.Unavailable(t, "vhdimount needs /dev/fuse: %v", err)
 	}
@@ -352,8 +326,8 @@ func vhdimountRead(t *testing.T, img string) []byte {
 }
 
 func TestCorrupt(t *testing.T) {
-	vhd := readGz(t, "testdata/small.vhd.gz")
-	vhdx := readGz(t, "testdata/small.vhdx.gz")
+	vhd := oracle.ReadGzip(t, "testdata/small.vhd.gz")
+	vhdx := oracle.ReadGzip(t, "testdata/small.vhdx.gz")
 	messWith := func(img []byte, f func(b []byte)) []byte {
 		b := bytes.Clone(img)
 		f(b)
