@@ -96,7 +96,11 @@ func (v *Volume) completeFile(f *File) (*File, error) {
 			if err != nil {
 				return nil, &RecordError{Record: n, Err: fmt.Errorf("extension record of %s: %w", e.Type, err)}
 			}
-			if ext.Base.Record() != n || ext.Seq != e.Ref.Seq() {
+			// A deleted file's extension records were freed with it, which
+			// bumped their sequence numbers once: they still belong to it
+			// as long as nothing reused them.
+			freedWith := !rec.InUse() && !ext.InUse() && ext.Seq == e.Ref.Seq()+1
+			if ext.Base.Record() != n || (ext.Seq != e.Ref.Seq() && !freedWith) {
 				return nil, &RecordError{Record: n, Err: fmt.Errorf("extension record %d (seq %d, base %s) does not belong to it (list wants seq %d)", r, ext.Seq, ext.Base, e.Ref.Seq())}
 			}
 			exts[r] = ext

@@ -128,6 +128,9 @@ func (tx *Tx) phaseTags() ([]phaseTag, error) {
 		case frees[b.Record][b.Index]:
 			ph = phaseIndexEarly
 		}
+		if tx.recAct[b.Record] == "free" {
+			continue // the directory went away in this transaction
+		}
 		f, err := v.File(b.Record)
 		if err != nil {
 			return nil, err

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path"
 	"path/filepath"
 	"regexp"
@@ -650,4 +651,69 @@ func TestWriterLongReparseTarget(t *testing.T) {
 	if bytes.Equal(before, after) {
 		t.Error("the second junction changed nothing")
 	}
+}
+
+// TestWriterRemoveDirWithExtension removes, in one transaction, the
+// entries and then a directory whose 255-character name lives in an
+// extension record: the commit orders the freed directory's INDX blocks,
+// and the reader still loads the deleted directory (its extension record
+// was freed with it, bumping its sequence number once). Found by
+// TestWriterRandom.
+func TestWriterRemoveDirWithExtension(t *testing.T) {
+	img := freshImage(t, 16<<20)
+	v := openRW(t, img, volume.WriteOptions{})
+	dir := "/" + strings.Repeat("d", 255)
+	var num mft.RecordNumber
+	err := v.Update(func(tx *volume.Tx) error {
+		if err := tx.Mkdir(dir); err != nil {
+			return err
+		}
+		for i := range 40 {
+			if err := tx.Create(fmt.Sprintf("%s/%03d-%s", dir, i, strings.Repeat("f", 100)), strings.NewReader("x")); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f, err := v.Lookup(dir); err != nil {
+		t.Fatal(err)
+	} else if f.Attr(mft.AttrAttributeList, nil) == nil {
+		t.Fatal("the directory has no attribute list: the test no longer covers extension records")
+	} else {
+		num = f.Number()
+	}
+	err = v.Update(func(tx *volume.Tx) error {
+		for i := range 40 {
+			if err := tx.Unlink(fmt.Sprintf("%s/%03d-%s", dir, i, strings.Repeat("f", 100))); err != nil {
+				return err
+			}
+		}
+		return tx.Rmdir(dir)
+	})
+	if err != nil {
+		t.Fatalf("remove the entries and the directory in one transaction: %v", err)
+	}
+	f, err := v.File(num)
+	if err != nil {
+		t.Fatalf("deleted directory %d: %v", num, err)
+	}
+	if names, err := f.Names(); err != nil || len(names) != 1 || names[0].NameString() != dir[1:] {
+		t.Errorf("deleted directory %d: names %v, %v", num, names, err)
+	}
+	v.Close()
+	if oracle.CI() || hasTool("fls") {
+		for _, e := range oracle.Fls(t, img, "-r", "-p") {
+			if !e.Deleted && strings.HasPrefix(e.Path, dir) {
+				t.Errorf("fls still lists %s", e.Path)
+			}
+		}
+	}
+}
+
+func hasTool(name string) bool {
+	_, err := exec.LookPath(name)
+	return err == nil
 }
