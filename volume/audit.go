@@ -79,7 +79,8 @@ type AuditFinding struct {
 	// dangling link, the path that does not exist), when on this volume.
 	Target   string `json:"target,omitempty"`
 	Resolved string `json:"resolved,omitempty"`
-	// Suggest is a better target, for drive-letter findings.
+	// Suggest is a better target, for drive-letter findings on this
+	// volume when its GUID is known: the volume-GUID form.
 	Suggest string `json:"suggest,omitempty"`
 	Message string `json:"message"`
 }
@@ -159,12 +160,8 @@ func Audit(v *Volume, root string, opts AuditOptions) ([]AuditFinding, error) {
 	if a.guid == "" && v.info.Partition != nil && v.info.Partition.Scheme == "gpt" {
 		a.guid = normGUID(v.info.Partition.GUID)
 	}
-	start, err := v.Lookup(a.scope)
-	if err != nil {
+	if a.scope, err = storedPath(v, a.scope, "audit"); err != nil {
 		return nil, err
-	}
-	if !start.IsDir() {
-		return nil, &fs.PathError{Op: "audit", Path: root, Err: ErrNotDir}
 	}
 	var order []*auditLink
 	hardSeen := map[mft.RecordNumber]bool{}
@@ -194,6 +191,31 @@ func Audit(v *Volume, root string, opts AuditOptions) ([]AuditFinding, error) {
 	// order) gives one deterministic order.
 	out := a.out
 	slices.SortStableFunc(out, func(x, y AuditFinding) int { return strings.Compare(x.Path, y.Path) })
+	return out, nil
+}
+
+// storedPath resolves the directory path p name by name and returns it
+// spelt as the names are stored (lookups ignore case), so that paths the
+// walk builds compare with paths resolution builds.
+func storedPath(v *Volume, p, op string) (string, error) {
+	f, err := v.Root()
+	if err != nil {
+		return "", err
+	}
+	out := "/"
+	for _, name := range splitPath(p) {
+		e, err := v.lookupIn(f, name)
+		if err == nil {
+			f, err = v.entryFile(e)
+		}
+		if err != nil {
+			return "", &fs.PathError{Op: op, Path: p, Err: err}
+		}
+		out = JoinPath(out, e.Name)
+	}
+	if !f.IsDir() {
+		return "", &fs.PathError{Op: op, Path: p, Err: ErrNotDir}
+	}
 	return out, nil
 }
 
@@ -323,7 +345,7 @@ func (a *auditor) check(l *auditLink) {
 		a.add(f)
 		return
 	}
-	if res.path == "/" || l.path == res.path || strings.HasPrefix(l.path, res.path+"/") {
+	if a.under(l.path, res.path) {
 		f := l.finding(AuditCycle, LevelError, "target %s is the link's own ancestor: a walk following links recurses forever", res.path)
 		f.Resolved = res.path
 		a.add(f)
@@ -392,7 +414,10 @@ func auditIsLetter(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <
 // into a clean volume path; climbed is set when ".." went above the root.
 func auditNormalize(base, rel string) (p string, climbed bool) {
 	parts := splitPath(base)
-	for _, c := range strings.Split(rel, `\`) {
+	// Windows writes targets with backslashes; a forward slash (which
+	// NTFS names cannot hold) is taken as a separator too, as
+	// reparse.WindowsTarget does when it makes a target.
+	for _, c := range strings.FieldsFunc(rel, func(r rune) bool { return r == '\\' || r == '/' }) {
 		switch c {
 		case "", ".":
 		case "..":
@@ -444,8 +469,7 @@ func (a *auditor) target(l *auditLink, at string, report bool) (p string, stop b
 			f.Suggest = `\??\Volume{` + strings.ToLower(a.guid) + `}\` + rest
 			f.Message = fmt.Sprintf("target names drive %c:, which changes when the disk moves; the volume-GUID form %s does not", drive, f.Suggest)
 		default:
-			f.Suggest = `\??\Volume{GUID}\` + rest
-			f.Message = fmt.Sprintf("target names drive %c:, which changes when the disk moves; use the volume-GUID form %s (--volume-guid fills it in)", drive, f.Suggest)
+			f.Message = fmt.Sprintf("target names drive %c:, which changes when the disk moves; use the volume-GUID form %s (--volume-guid fills it in)", drive, `\??\Volume{GUID}\`+rest)
 		}
 		add(f)
 		if a.drive == 0 {

@@ -71,8 +71,11 @@ func Retarget(tx *Tx, root string, opts RetargetOptions) ([]RetargetChange, erro
 		dir  bool
 		p    reparse.Point
 	}
+	if root, err = storedPath(tx.v, root, "retarget"); err != nil {
+		return nil, err
+	}
 	var links []found
-	err = tx.v.Walk(cleanPath(root), false, func(p string, e DirEntry, f *File, err error) error {
+	err = tx.v.Walk(root, false, func(p string, e DirEntry, f *File, err error) error {
 		if err != nil {
 			return err
 		}
