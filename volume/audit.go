@@ -163,24 +163,46 @@ func Audit(v *Volume, root string, opts AuditOptions) ([]AuditFinding, error) {
 	if a.scope, err = storedPath(v, a.scope, "audit"); err != nil {
 		return nil, err
 	}
+	// The walk loads records in parallel (WalkTree): load only reads the
+	// file, emit (sequential, in walk order) keeps what load found.
+	type entry struct {
+		path    string
+		rec     mft.RecordNumber
+		err     error
+		link    *auditLink
+		links   int      // hard links, for files with several
+		outside []string // names outside the scope
+	}
 	var order []*auditLink
 	hardSeen := map[mft.RecordNumber]bool{}
-	err = v.Walk(a.scope, false, func(p string, e DirEntry, f *File, err error) error {
+	load := func(p string, e DirEntry, f *File, err error) entry {
 		if err != nil {
-			a.add(AuditFinding{Code: AuditUnreadable, Level: LevelError, Path: p, Record: e.Ref.Record(), Message: err.Error()})
-			return nil
+			return entry{path: p, rec: e.Ref.Record(), err: err}
 		}
-		if l := a.linkOf(p, f); l != nil {
-			order = append(order, l)
-			return nil
+		x := entry{path: p, rec: f.num, link: makeLink(p, f)}
+		if x.link == nil && !f.IsDir() && a.scope != "/" && f.LinkCount() > 1 {
+			x.links = f.LinkCount()
+			x.outside, x.err = a.outsideNames(f)
 		}
-		if !f.IsDir() && a.scope != "/" && f.LinkCount() > 1 && !hardSeen[f.num] {
-			hardSeen[f.num] = true
-			a.hardLinks(p, f)
+		return x
+	}
+	emit := func(x entry) error {
+		switch {
+		case x.err != nil:
+			a.add(AuditFinding{Code: AuditUnreadable, Level: LevelError, Path: x.path, Record: x.rec, Message: x.err.Error()})
+		case x.link != nil:
+			if _, ok := a.links[x.rec]; !ok {
+				a.links[x.rec] = x.link
+				order = append(order, x.link)
+			}
+		case len(x.outside) > 0 && !hardSeen[x.rec]:
+			hardSeen[x.rec] = true
+			a.add(AuditFinding{Code: AuditHardLinkOutside, Level: LevelWarning, Path: x.path, Record: x.rec, Kind: "file",
+				Message: fmt.Sprintf("hard-linked file (%d names) also named outside %s: %s", x.links, a.scope, strings.Join(x.outside, ", "))})
 		}
 		return nil
-	})
-	if err != nil {
+	}
+	if err := WalkTree(v, a.scope, false, load, emit); err != nil {
 		return nil, err
 	}
 	for _, l := range order {
@@ -232,8 +254,15 @@ func (a *auditor) linkOf(p string, f *File) *auditLink {
 	if l, ok := a.links[f.num]; ok {
 		return l
 	}
+	l := makeLink(p, f)
+	a.links[f.num] = l
+	return l
+}
+
+// makeLink returns the link f (named p) is, or nil.
+func makeLink(p string, f *File) *auditLink {
 	var l *auditLink
-	if f.Attr(mft.AttrReparsePoint, nil) != nil {
+	if f.hasReparse() {
 		l = &auditLink{path: p, rec: f.num, dir: f.IsDir()}
 		rp, err := f.Reparse()
 		if err != nil {
@@ -252,16 +281,15 @@ func (a *auditor) linkOf(p string, f *File) *auditLink {
 	} else if t, ok := f.Interix(); ok {
 		l = &auditLink{path: p, rec: f.num, kind: reparse.KindInterix, target: t}
 	}
-	a.links[f.num] = l
 	return l
 }
 
-// hardLinks reports the names of a file below the scope that lie outside it.
-func (a *auditor) hardLinks(p string, f *File) {
+// outsideNames returns the paths of f's names (DOS names aside) that lie
+// outside the scope, sorted.
+func (a *auditor) outsideNames(f *File) ([]string, error) {
 	names, err := f.Names()
 	if err != nil {
-		a.add(AuditFinding{Code: AuditUnreadable, Level: LevelError, Path: p, Record: f.num, Message: err.Error()})
-		return
+		return nil, err
 	}
 	var outside []string
 	for _, fn := range names {
@@ -273,11 +301,8 @@ func (a *auditor) hardLinks(p string, f *File) {
 			outside = append(outside, np)
 		}
 	}
-	if len(outside) > 0 {
-		slices.Sort(outside)
-		a.add(AuditFinding{Code: AuditHardLinkOutside, Level: LevelWarning, Path: p, Record: f.num, Kind: "file",
-			Message: fmt.Sprintf("hard-linked file (%d names) also named outside %s: %s", f.LinkCount(), a.scope, strings.Join(outside, ", "))})
-	}
+	slices.Sort(outside)
+	return outside, nil
 }
 
 // under reports whether volume path p is dir or below it, comparing names

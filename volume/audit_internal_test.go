@@ -1,10 +1,13 @@
 package volume
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/ntfsedit/ntfsedit/internal/oracle"
 )
 
 // Target classes as stored by Windows (MS-FSCC 2.1.2.4, 2.1.2.5) and as
@@ -125,4 +128,43 @@ func FuzzClassifyTarget(f *testing.F) {
 		cutPrefixFold(s, rest)
 		userForm(s)
 	})
+}
+
+// On a GPT disk the volume GUID defaults to the partition's unique GUID,
+// the one Windows' mount manager gives the volume: the sample volume as
+// partition 2 of a GPT disk (buildGPTDisk, partition_test.go).
+func TestAuditGPTVolumeGUID(t *testing.T) {
+	vol, err := os.ReadFile(filepath.Join(oracle.RepoRoot(t), "fixtures", "sample.img"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	disk := buildGPTDisk(16384, 512, 128, gptTestSpecs...)
+	if len(vol) > 8192*512 {
+		t.Fatalf("sample image of %d bytes does not fit partition 2", len(vol))
+	}
+	copy(disk[4096*512:], vol)
+	v, err := OpenOn(NewMemDevice(disk, 512), Options{Partition: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		opts AuditOptions
+		want string
+	}{
+		{AuditOptions{Drive: "C:"}, `\??\Volume{deadbeef-0001-0002-0304-05060708090a}\target`},
+		{AuditOptions{Drive: "C:", VolumeGUID: "{AB}"}, `\??\Volume{ab}\target`}, // the option wins
+		{AuditOptions{Drive: "D:"}, ``},                                             // another volume
+	} {
+		got, err := Audit(v, "/", tc.opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) == 0 || got[0].Code != AuditDriveLetter || got[0].Suggest != tc.want {
+			t.Errorf("Audit(%+v) = %+v; want a drive-letter finding suggesting %q", tc.opts, got, tc.want)
+		}
+	}
+	r, err := newRetargeter(v, RetargetOptions{Drive: "C:", ToGUID: true})
+	if err != nil || r.guid != "DEADBEEF-0001-0002-0304-05060708090A" {
+		t.Errorf("retarget GUID = %q, %v; want the partition's", r.guid, err)
+	}
 }
