@@ -153,7 +153,7 @@ func TestAuditGPTVolumeGUID(t *testing.T) {
 	}{
 		{AuditOptions{Drive: "C:"}, `\??\Volume{deadbeef-0001-0002-0304-05060708090a}\target`},
 		{AuditOptions{Drive: "C:", VolumeGUID: "{AB}"}, `\??\Volume{ab}\target`}, // the option wins
-		{AuditOptions{Drive: "D:"}, ``},                                             // another volume
+		{AuditOptions{Drive: "D:"}, ``}, // another volume
 	} {
 		got, err := Audit(v, "/", tc.opts)
 		if err != nil {
