@@ -39,7 +39,8 @@ const (
 	AuditInterix         AuditCode = "interix-link"     // an Interix symlink (ntfs-3g's ln -s): Windows does not follow it
 
 	// Information.
-	AuditAppExecLink AuditCode = "appexeclink" // an app execution alias
+	AuditAppExecLink AuditCode = "appexeclink"     // an app execution alias
+	AuditOtherLink   AuditCode = "other-surrogate" // another name-surrogate reparse point (WCI link, global reparse…): its filter resolves it
 )
 
 // Audit finding levels.
@@ -122,10 +123,11 @@ type auditLink struct {
 	path     string
 	rec      mft.RecordNumber
 	dir      bool
-	kind     string // reparse.Kind…; "" for a file that is not a link
-	target   string // substitute name as stored
-	relative bool   // symlink flag
-	err      error  // undecodable reparse data
+	kind     string      // reparse.Kind…; "" for a file that is not a link
+	target   string      // substitute name as stored
+	relative bool        // symlink flag
+	tag      reparse.Tag // other name surrogates
+	err      error       // undecodable reparse data
 }
 
 // follows reports whether Windows follows the link while opening a path.
@@ -271,8 +273,11 @@ func makeLink(p string, f *File) *auditLink {
 			t, err := rp.Describe()
 			l.kind, l.target, l.relative, l.err = t.Kind, t.Target, t.Relative, err
 		}
-		switch l.kind {
-		case reparse.KindJunction, reparse.KindSymlink, reparse.KindLXSymlink, reparse.KindAppExecLink, "reparse":
+		switch {
+		case l.kind == reparse.KindJunction, l.kind == reparse.KindSymlink, l.kind == reparse.KindLXSymlink,
+			l.kind == reparse.KindAppExecLink, l.kind == "reparse":
+		case err == nil && rp.Tag.IsNameSurrogate():
+			l.tag = rp.Tag
 		default:
 			if l.err == nil {
 				l = nil // WOF, cloud, dedup…: not links
@@ -339,6 +344,9 @@ func (a *auditor) check(l *auditLink) {
 		return
 	case l.kind == reparse.KindAppExecLink:
 		a.add(l.finding(AuditAppExecLink, LevelInfo, "app execution alias for %q", l.target))
+		return
+	case !l.follows():
+		a.add(l.finding(AuditOtherLink, LevelInfo, "reparse point %v names another file through its own filter, which this audit does not follow", l.tag))
 		return
 	}
 	if l.kind == reparse.KindJunction && !l.dir {
@@ -589,6 +597,9 @@ restart:
 		if m == nil {
 			cur, curPath = f, next
 			continue
+		}
+		if !m.follows() && m.tag != 0 {
+			return auditResolution{path: p, code: AuditUnresolved, why: fmt.Sprintf("%s passes through %s, a %v reparse point: not checked%s", p, next, m.tag, auditVia(hops))}
 		}
 		if !m.follows() {
 			return auditResolution{path: p, code: AuditDangling, why: fmt.Sprintf("%s passes through %s, a %s Windows does not follow%s", p, next, m.kind, auditVia(hops))}
