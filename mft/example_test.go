@@ -87,5 +87,5 @@ func ExampleDecodeRuns() {
 	// Output:
 	// mapping pairs 11 5b 10 00 (4 bytes)
 	// 91 clusters at LCN 16
-	// data size: 79872
+	// data size: 93184
 }

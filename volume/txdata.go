@@ -196,11 +196,26 @@ func (tx *Tx) WriteStream(path, name string, r io.Reader) error {
 	if err := fe.add(a); err != nil {
 		return pathErr("writestream", path, err)
 	}
+	sortAttrs(fe.base(), tx.v.upcase)
 	tx.touch(fe, true)
 	if err := fe.save(); err != nil {
 		return pathErr("writestream", path, err)
 	}
 	return nil
+}
+
+// sortAttrs orders a record's attributes as NTFS requires: by type,
+// then by name (upper-cased through $UpCase, then exactly), so that
+// readers that stop at the first name sorting after the one they look
+// for find every stream (insertAttr only keeps the types in order).
+func sortAttrs(rec *mft.Record, up index.UpCase) {
+	sort.SliceStable(rec.Attrs, func(i, j int) bool {
+		a, b := &rec.Attrs[i], &rec.Attrs[j]
+		if a.Type != b.Type {
+			return a.Type < b.Type
+		}
+		return up.CompareNames(a.Name, b.Name) < 0
+	})
 }
 
 // findAny is find that also returns later extents of a non-resident
@@ -346,4 +361,101 @@ func (tx *Tx) sparseData(name []uint16, size int64, extents []Extent) (mft.Attr,
 	}
 	a.SetRuns(runs)
 	return a, nil
+}
+
+// CreateCompressed makes an LZNT1-compressed file at path holding data,
+// as Windows and ntfs-3g write one: FILE_ATTRIBUTE_COMPRESSED, a
+// non-resident $DATA flagged compressed with compression units of 16
+// clusters, each unit stored compressed (its clusters, then a hole) when
+// that saves a cluster, raw (all 16 clusters) otherwise, and a hole when
+// it is all zeros; the compressed size (0x40) counts the clusters
+// allocated. Compression needs clusters of at most 4 KiB.
+func (tx *Tx) CreateCompressed(path string, data []byte) error {
+	cs := int64(tx.v.clusterSize)
+	if cs > 4096 {
+		return pathErr("create", path, fmt.Errorf("%w: NTFS compresses only with clusters of at most 4 KiB (%d here)", ErrInvalid, cs))
+	}
+	_, err := tx.newObject("create", path, false, mft.FileArchive|mft.FileCompressed, func(fe *fileEdit) error {
+		a, err := tx.compressedData(data)
+		if err != nil {
+			return err
+		}
+		return fe.add(a)
+	})
+	return err
+}
+
+// compressedData builds the compressed $DATA of CreateCompressed.
+func (tx *Tx) compressedData(data []byte) (mft.Attr, error) {
+	cs := int64(tx.v.clusterSize)
+	const cu = 4
+	unitClusters := int64(1) << cu
+	unit := unitClusters * cs
+	units := (int64(len(data)) + unit - 1) / unit
+	var runs []mft.Run
+	used := int64(0)
+	near := mft.LCN(-1)
+	for u := int64(0); u < units; u++ {
+		src := data[u*unit : min((u+1)*unit, int64(len(data)))]
+		if allZero(src) {
+			runs = appendRuns(runs, []mft.Run{{Length: unitClusters, Sparse: true}})
+			continue
+		}
+		buf := make([]byte, unit)
+		n := unitClusters
+		if c := mft.CompressLZNT1(nil, src); (int64(len(c))+cs-1)/cs < unitClusters {
+			n = (int64(len(c)) + cs - 1) / cs
+			copy(buf, c)
+		} else {
+			copy(buf, src)
+		}
+		got, err := tx.allocClusters(n, near)
+		if err != nil {
+			return mft.Attr{}, err
+		}
+		if err := tx.writeRuns(got, buf[:n*cs]); err != nil {
+			return mft.Attr{}, err
+		}
+		last := got[len(got)-1]
+		near = last.Start + mft.LCN(last.Length)
+		runs = appendRuns(runs, got)
+		if n < unitClusters {
+			runs = append(runs, mft.Run{Length: unitClusters - n, Sparse: true})
+		}
+		used += n
+	}
+	// Holes next to each other are one run.
+	var merged []mft.Run
+	for _, r := range runs {
+		if k := len(merged); k > 0 && r.Sparse && merged[k-1].Sparse {
+			merged[k-1].Length += r.Length
+			continue
+		}
+		merged = append(merged, r)
+	}
+	a := mft.Attr{
+		Type: mft.AttrData, NonResident: true, Flags: mft.AttrCompressed,
+		StartVCN: 0, LastVCN: mft.VCN(units*unitClusters - 1), CompressionUnit: cu,
+		AllocatedSize: units * unit, DataSize: int64(len(data)), InitializedSize: int64(len(data)),
+		CompressedSize: used * cs, HasCompressedSize: true,
+	}
+	a.SetRuns(merged)
+	return a, nil
+}
+
+// MkdirCompressed creates a directory whose new files Windows compresses:
+// FILE_ATTRIBUTE_COMPRESSED in $STANDARD_INFORMATION and the compressed
+// flag on its $INDEX_ROOT, as ntfs-3g sets them (files created in it by
+// this writer are not compressed unless made with CreateCompressed).
+func (tx *Tx) MkdirCompressed(path string) error {
+	_, err := tx.newObject("mkdir", path, true, mft.FileCompressed, func(fe *fileEdit) error {
+		r, ok := fe.find(mft.AttrIndexRoot, nameI30)
+		if !ok {
+			return fmt.Errorf("volume: new directory without $INDEX_ROOT")
+		}
+		r.attr().Flags |= mft.AttrCompressed
+		fe.changed(r)
+		return nil
+	})
+	return err
 }
