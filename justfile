@@ -30,7 +30,7 @@ lint:
     go vet ./...
     if command -v staticcheck >/dev/null; then staticcheck ./...; else go run honnef.co/go/tools/cmd/staticcheck@latest ./...; fi
 
-# regenerate the committed fixtures (sample.img, testdata/*.img.gz, manifests) from fixtures/specs.go; needs mkntfs
+# regenerate the committed fixtures (sample.img, testdata/*.img.gz, manifests) from fixtures/specs.go
 sample:
     go generate ./fixtures
 

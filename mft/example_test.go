@@ -52,7 +52,7 @@ func ExampleParseRecord() {
 	// $STANDARD_INFORMATION "" resident=true
 	// $FILE_NAME "" resident=true
 	//   name ".", parent record 5
-	// $SECURITY_DESCRIPTOR "" resident=false
+	// $SECURITY_DESCRIPTOR "" resident=true
 	// $INDEX_ROOT "$I30" resident=true
 	// $INDEX_ALLOCATION "$I30" resident=false
 	// $BITMAP "$I30" resident=true
