@@ -526,7 +526,6 @@ func unitSizeRaw(size, cluster int) int8 {
 	return int8(-log2(int64(size)))
 }
 
-
 func align8(n int) int { return (n + 7) &^ 7 }
 
 // attrOffset is where the attributes of a record start: after the
