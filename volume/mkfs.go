@@ -525,3 +525,10 @@ func unitSizeRaw(size, cluster int) int8 {
 	}
 	return int8(-log2(int64(size)))
 }
+
+func align8(n int) int { return (n + 7) &^ 7 }
+
+// attrOffset is where the attributes of a record start: after the
+// 0x30-byte header and the update sequence array (one slot per 512 bytes,
+// and the number).
+func (l *layout) attrOffset() int { return align8(0x30 + 2*(l.recordSize/mft.SectorSize+1)) }

@@ -54,13 +54,12 @@ type sysBuilder struct {
 }
 
 func (b *sysBuilder) record(n mft.RecordNumber, seq uint16, flags mft.RecordFlags) *mft.Record {
-	count := b.l.recordSize/mft.SectorSize + 1
 	r := &mft.Record{
 		Magic:          [4]byte{'F', 'I', 'L', 'E'},
 		USAOffset:      0x30,
-		USACount:       uint16(count),
+		USACount:       uint16(b.l.recordSize/mft.SectorSize + 1),
 		Seq:            seq,
-		AttrOffset:     uint16((0x30 + 2*count + 7) &^ 7),
+		AttrOffset:     uint16(b.l.attrOffset()),
 		Flags:          flags,
 		BytesAllocated: uint32(b.l.recordSize),
 		Number:         n,
@@ -209,9 +208,16 @@ func buildSystem(l *layout, label []uint16, now mft.Filetime) (*sysImage, error)
 	if err != nil {
 		return nil, err
 	}
-	attrDefRuns, err := l.allocate(ceilDiv(int64(len(attrDef)), int64(cs)), "$AttrDef")
-	if err != nil {
-		return nil, err
+	// $AttrDef is resident when it fits its record (4 KiB records), as
+	// mkntfs makes it: header, $STANDARD_INFORMATION (v1), $FILE_NAME,
+	// $SECURITY_DESCRIPTOR, $DATA and the end marker.
+	attrDefResident := l.attrOffset()+0x48+0x70+align8(0x18+len(systemFileSD(readOnlyRights)))+
+		align8(0x18+len(attrDef))+8 <= l.recordSize
+	var attrDefRuns []mft.Run
+	if !attrDefResident {
+		if attrDefRuns, err = l.allocate(ceilDiv(int64(len(attrDef)), int64(cs)), "$AttrDef"); err != nil {
+			return nil, err
+		}
 	}
 	img.bmpRuns, err = l.allocate(ceilDiv(l.bitmapBytes, int64(cs)), "$Bitmap")
 	if err != nil {
@@ -284,26 +290,26 @@ func buildSystem(l *layout, label []uint16, now mft.Filetime) (*sysImage, error)
 	sd := func(r *mft.Record, d []byte) error { return add(r, resident(mft.AttrSecurityDescriptor, "", d)) }
 	steps := []step{
 		{mft.RecordMFT, func(r *mft.Record) error {
-			if err := b.rootFile(r, "$MFT", b.roundUp(l.mftSize), l.mftSize, sysAttrs); err != nil {
+			if err := dataAttr(r, img.mftRuns, l.mftSize); err != nil {
 				return err
 			}
-			if err := dataAttr(r, img.mftRuns, l.mftSize); err != nil {
+			if err := b.rootFile(r, "$MFT", b.roundUp(l.mftSize), l.mftSize, sysAttrs); err != nil {
 				return err
 			}
 			return add(r, nonResident(mft.AttrBitmap, "", mftBmpRuns, cs, l.mftBitmapBytes))
 		}},
 		{mft.RecordMFTMirr, func(r *mft.Record) error {
 			n := l.mirrClusters * int64(cs)
-			if err := b.rootFile(r, "$MFTMirr", n, n, sysAttrs); err != nil {
+			if err := dataAttr(r, img.mirrRuns, n); err != nil {
 				return err
 			}
-			return dataAttr(r, img.mirrRuns, n)
+			return b.rootFile(r, "$MFTMirr", n, n, sysAttrs)
 		}},
 		{mft.RecordLogFile, func(r *mft.Record) error {
-			if err := b.rootFile(r, "$LogFile", l.logSize, l.logSize, sysAttrs); err != nil {
+			if err := dataAttr(r, img.logRuns, l.logSize); err != nil {
 				return err
 			}
-			return dataAttr(r, img.logRuns, l.logSize)
+			return b.rootFile(r, "$LogFile", l.logSize, l.logSize, sysAttrs)
 		}},
 		{mft.RecordVolume, func(r *mft.Record) error {
 			if err := b.rootFile(r, "$Volume", 0, 0, sysAttrs); err != nil {
@@ -325,39 +331,45 @@ func buildSystem(l *layout, label []uint16, now mft.Filetime) (*sysImage, error)
 			return add(r, resident(mft.AttrVolumeInformation, "", vi))
 		}},
 		{mft.RecordAttrDef, func(r *mft.Record) error {
+			if attrDefResident {
+				if err := add(r, resident(mft.AttrData, "", attrDef)); err != nil {
+					return err
+				}
+			} else {
+				img.extents = append(img.extents, sysExtent{attrDefRuns, attrDef})
+				if err := dataAttr(r, attrDefRuns, int64(len(attrDef))); err != nil {
+					return err
+				}
+			}
 			if err := b.rootFile(r, "$AttrDef", b.roundUp(int64(len(attrDef))), int64(len(attrDef)), sysAttrs); err != nil {
 				return err
 			}
-			if err := sd(r, systemFileSD(readOnlyRights)); err != nil {
-				return err
-			}
-			img.extents = append(img.extents, sysExtent{attrDefRuns, attrDef})
-			return dataAttr(r, attrDefRuns, int64(len(attrDef)))
+			return sd(r, systemFileSD(readOnlyRights))
 		}},
 		{mft.RecordBitmap, func(r *mft.Record) error {
-			if err := b.rootFile(r, "$Bitmap", b.roundUp(l.bitmapBytes), l.bitmapBytes, sysAttrs); err != nil {
+			if err := dataAttr(r, img.bmpRuns, l.bitmapBytes); err != nil {
 				return err
 			}
-			return dataAttr(r, img.bmpRuns, l.bitmapBytes)
+			return b.rootFile(r, "$Bitmap", b.roundUp(l.bitmapBytes), l.bitmapBytes, sysAttrs)
 		}},
 		{mft.RecordBoot, func(r *mft.Record) error {
+			if err := dataAttr(r, bootRuns, 8192); err != nil {
+				return err
+			}
 			if err := b.rootFile(r, "$Boot", b.roundUp(8192), 8192, sysAttrs); err != nil {
 				return err
 			}
-			if err := sd(r, systemFileSD(readOnlyRights)); err != nil {
-				return err
-			}
-			return dataAttr(r, bootRuns, 8192)
+			return sd(r, systemFileSD(readOnlyRights))
 		}},
 		{mft.RecordBadClus, func(r *mft.Record) error {
-			if err := b.rootFile(r, "$BadClus", 0, 0, sysAttrs); err != nil {
+			bad := []mft.Run{{Length: l.clusters, Sparse: true}}
+			if err := add(r, nonResident(mft.AttrData, "$Bad", bad, cs, l.clusters*int64(cs))); err != nil {
 				return err
 			}
 			if err := add(r, resident(mft.AttrData, "", nil)); err != nil {
 				return err
 			}
-			bad := []mft.Run{{Length: l.clusters, Sparse: true}}
-			return add(r, nonResident(mft.AttrData, "$Bad", bad, cs, l.clusters*int64(cs)))
+			return b.rootFile(r, "$BadClus", 0, 0, sysAttrs)
 		}},
 		{mft.RecordSecure, func(r *mft.Record) error {
 			r.Flags |= mft.RecordViewIndex
@@ -384,9 +396,6 @@ func buildSystem(l *layout, label []uint16, now mft.Filetime) (*sysImage, error)
 			return nil
 		}},
 		{mft.RecordUpCase, func(r *mft.Record) error {
-			if err := b.rootFile(r, "$UpCase", b.roundUp(int64(len(upcase))), int64(len(upcase)), sysAttrs); err != nil {
-				return err
-			}
 			img.extents = append(img.extents, sysExtent{upcaseRuns, upcase})
 			if err := dataAttr(r, upcaseRuns, int64(len(upcase))); err != nil {
 				return err
@@ -399,7 +408,10 @@ func buildSystem(l *layout, label []uint16, now mft.Filetime) (*sysImage, error)
 			if err != nil {
 				return err
 			}
-			return add(r, resident(mft.AttrData, "$Info", v))
+			if err := add(r, resident(mft.AttrData, "$Info", v)); err != nil {
+				return err
+			}
+			return b.rootFile(r, "$UpCase", b.roundUp(int64(len(upcase))), int64(len(upcase)), sysAttrs)
 		}},
 		{mft.RecordExtend, func(r *mft.Record) error {
 			r.Flags |= mft.RecordDirectory
@@ -437,7 +449,7 @@ func buildSystem(l *layout, label []uint16, now mft.Filetime) (*sysImage, error)
 				name    string
 				coll    index.CollationRule
 				entries []index.Entry
-			}{{"$O", index.CollationSID, o}, {"$Q", index.CollationULong, q}} {
+			}{{"$Q", index.CollationULong, q}, {"$O", index.CollationSID, o}} {
 				v, err := b.indexRoot(ix.coll, ix.entries, false)
 				if err != nil {
 					return err
@@ -467,10 +479,10 @@ func buildSystem(l *layout, label []uint16, now mft.Filetime) (*sysImage, error)
 	}
 	for n := mft.RecordNumber(12); n < 16; n++ {
 		steps = append(steps, step{n, func(r *mft.Record) error {
-			if err := sd(r, systemFileSD(volumeRights)); err != nil {
+			if err := add(r, resident(mft.AttrData, "", nil)); err != nil {
 				return err
 			}
-			return add(r, resident(mft.AttrData, "", nil))
+			return sd(r, systemFileSD(volumeRights))
 		}})
 	}
 	for _, s := range steps {
@@ -550,13 +562,12 @@ func (b *sysBuilder) rootDir(r *mft.Record, runs []mft.Run, img *sysImage) error
 		return err
 	}
 	img.extents = append(img.extents, sysExtent{runs, raw})
-	alloc := nonResident(mft.AttrIndexAllocation, "$I30", runs, b.l.clusterSize, int64(b.l.indexSize))
-	if err := add(r, alloc); err != nil {
-		return err
-	}
 	bm := make([]byte, 8)
 	bm[0] = 1
-	return add(r, resident(mft.AttrBitmap, "$I30", bm))
+	if err := add(r, resident(mft.AttrBitmap, "$I30", bm)); err != nil {
+		return err
+	}
+	return add(r, nonResident(mft.AttrIndexAllocation, "$I30", runs, b.l.clusterSize, int64(b.l.indexSize)))
 }
 
 // write writes the metadata (all but the boot sectors).
