@@ -19,6 +19,11 @@ type PopulateOptions struct {
 	// otherwise become alternate data streams of the same name (what an
 	// ntfs-3g mount with streams_interface=xattr shows them as).
 	NoStreams bool
+	// HostTimesOnly makes the creation and change times the modification
+	// time: a host's birth and inode change times cannot be set, so an
+	// image that must be the same for the same tree (mkfs --reproducible)
+	// cannot use them.
+	HostTimesOnly bool
 }
 
 // hostMeta is what Populate takes from a host file beyond its type.
@@ -94,6 +99,9 @@ func (tx *Tx) Populate(hostDir, dest string, opts PopulateOptions) error {
 			return fmt.Errorf("volume: populate: %w", err)
 		}
 		meta := hostStat(hp, fi)
+		if opts.HostTimesOnly {
+			meta.times.Created, meta.times.Changed = meta.times.Modified, meta.times.Modified
+		}
 		if rel != "." {
 			if err := validName(d.Name()); err != nil {
 				return fmt.Errorf("volume: populate %s: %w", hp, err)

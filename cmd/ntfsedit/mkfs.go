@@ -23,6 +23,7 @@ type mkfsFlags struct {
 	reproducible bool
 	force        bool
 	json         bool
+	from         string // a host directory copied in (mkfsfrom.go)
 }
 
 func init() {
@@ -44,6 +45,7 @@ func init() {
 			fs.BoolVar(&f.reproducible, "reproducible", false, "fixed serial number and timestamps: the same options give the same bytes")
 			fs.BoolVar(&f.force, "force", false, "overwrite an IMAGE that holds data")
 			fs.BoolVar(&f.json, "json", false, "print the new volume's info as JSON")
+			fs.StringVar(&f.from, "from", "", "copy the host directory `DIR` into the new volume, in one transaction (like mke2fs -d)")
 		},
 		run:     func(e *env, o *opts, args []string) error { return runMkfs(e, f, args[0]) },
 		minArgs: 1, maxArgs: 1,
@@ -121,6 +123,11 @@ func runMkfs(e *env, f *mkfsFlags, image string) error {
 			}
 		}
 	}
+	if f.from != "" {
+		if err := checkFromDir(f.from); err != nil {
+			return err
+		}
+	}
 	opts := volume.FormatOptions{Size: size, ClusterSize: int(f.clusterSize), SectorSize: f.sectorSize,
 		Label: f.label, Reproducible: f.reproducible}
 	if err := volume.Format(image, opts); err != nil {
@@ -128,6 +135,11 @@ func runMkfs(e *env, f *mkfsFlags, image string) error {
 			return usagef("%v", err)
 		}
 		return err
+	}
+	if f.from != "" {
+		if err := populateFrom(image, f.from, f.reproducible); err != nil {
+			return err
+		}
 	}
 	v, err := volume.Open(image, volume.Options{})
 	if err != nil {
