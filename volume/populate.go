@@ -1,6 +1,7 @@
 package volume
 
 import (
+	"bytes"
 	"fmt"
 	"io/fs"
 	"os"
@@ -131,8 +132,24 @@ func (tx *Tx) Populate(hostDir, dest string, opts PopulateOptions) error {
 			if err != nil {
 				return fail(err)
 			}
-			if err := tx.createExtents(vp, size, extents); err != nil {
+			streams, err := hostFileStreams(hp, opts)
+			if err != nil {
 				return fail(err)
+			}
+			// A file with one name and no streams gets its times as it
+			// is created; the others once everything is made.
+			var t *Times
+			if meta.nlink <= 1 && len(streams) == 0 {
+				t = &meta.times
+			}
+			if err := tx.createExtents(vp, size, extents, t); err != nil {
+				return fail(err)
+			}
+			if err := writeStreams(tx, vp, streams); err != nil {
+				return fail(err)
+			}
+			if t != nil {
+				return nil
 			}
 		case mode&fs.ModeSymlink != 0:
 			target, err := os.Readlink(hp)
@@ -150,20 +167,13 @@ func (tx *Tx) Populate(hostDir, dest string, opts PopulateOptions) error {
 		default:
 			return fail(fmt.Errorf("%w: %v is not a directory, regular file or symbolic link", ErrInvalid, mode.Type()))
 		}
-		if !opts.NoStreams && fi.Mode()&fs.ModeSymlink == 0 {
-			streams, err := hostStreams(hp)
+		if fi.IsDir() && rel != "." {
+			streams, err := hostFileStreams(hp, opts)
 			if err != nil {
 				return fail(err)
 			}
-			names := make([]string, 0, len(streams))
-			for n := range streams {
-				names = append(names, n)
-			}
-			sort.Strings(names)
-			for _, n := range names {
-				if err := tx.WriteStream(vp, n, strings.NewReader(string(streams[n]))); err != nil {
-					return fail(err)
-				}
+			if err := writeStreams(tx, vp, streams); err != nil {
+				return fail(err)
 			}
 		}
 		times = append(times, timed{vp, meta.times})
@@ -176,6 +186,31 @@ func (tx *Tx) Populate(hostDir, dest string, opts PopulateOptions) error {
 	// changes the directories' times.
 	for i := len(times) - 1; i >= 0; i-- {
 		if err := tx.SetTimes(times[i].vpath, times[i].t); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// hostFileStreams returns the user.* extended attributes of a host file
+// or directory, unless opts leave them out.
+func hostFileStreams(hp string, opts PopulateOptions) (map[string][]byte, error) {
+	if opts.NoStreams {
+		return nil, nil
+	}
+	return hostStreams(hp)
+}
+
+// writeStreams writes streams (by name) to the volume path vp, in name
+// order.
+func writeStreams(tx *Tx, vp string, streams map[string][]byte) error {
+	names := make([]string, 0, len(streams))
+	for n := range streams {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		if err := tx.WriteStream(vp, n, bytes.NewReader(streams[n])); err != nil {
 			return err
 		}
 	}

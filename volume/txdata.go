@@ -248,6 +248,10 @@ type Extent struct {
 // allocated size the file's names report. The runlist must fit one record
 // (a file with many extents may not).
 func (tx *Tx) CreateSparse(path string, size int64, extents []Extent) error {
+	return tx.createSparse(path, size, extents, nil)
+}
+
+func (tx *Tx) createSparse(path string, size int64, extents []Extent, t *Times) error {
 	if size < 0 {
 		return pathErr("create", path, fmt.Errorf("%w: negative size %d", ErrInvalid, size))
 	}
@@ -261,14 +265,43 @@ func (tx *Tx) CreateSparse(path string, size int64, extents []Extent) error {
 		if err != nil {
 			return err
 		}
-		return fe.add(a)
+		if err := fe.add(a); err != nil {
+			return err
+		}
+		return fe.setSITimes(t)
 	})
 	return err
 }
 
+// setSITimes applies t (nil: nothing) to the $STANDARD_INFORMATION of a
+// file being created, before its names are added: the names and their
+// index copies are then made with those times.
+func (fe *fileEdit) setSITimes(t *Times) error {
+	if t == nil {
+		return nil
+	}
+	r, ok := fe.find(mft.AttrStandardInformation, nil)
+	if !ok {
+		return nil
+	}
+	si, err := mft.DecodeStandardInfo(r.attr().Value)
+	if err != nil {
+		return err
+	}
+	t.apply(&si.Created, &si.Modified, &si.MFTModified, &si.Accessed)
+	val, err := si.AppendBinary(nil)
+	if err != nil {
+		return err
+	}
+	r.attr().Value = val
+	fe.changed(r)
+	return nil
+}
+
 // createExtents makes a file from extents: a plain file when they cover it
-// without holes of a whole cluster, else a sparse file.
-func (tx *Tx) createExtents(path string, size int64, extents []Extent) error {
+// without holes of a whole cluster, else a sparse file; with times t
+// (nil: the transaction's).
+func (tx *Tx) createExtents(path string, size int64, extents []Extent, t *Times) error {
 	cs := int64(tx.v.clusterSize)
 	covered := int64(0)
 	holes := false
@@ -282,14 +315,17 @@ func (tx *Tx) createExtents(path string, size int64, extents []Extent) error {
 		holes = true
 	}
 	if holes {
-		return tx.CreateSparse(path, size, extents)
+		return tx.createSparse(path, size, extents, t)
 	}
 	data := make([]byte, size)
 	for _, e := range extents {
 		copy(data[e.Off:], e.Data)
 	}
 	_, err := tx.newObject("create", path, false, mft.FileArchive, func(fe *fileEdit) error {
-		return tx.setData(fe, data)
+		if err := tx.setData(fe, data); err != nil {
+			return err
+		}
+		return fe.setSITimes(t)
 	})
 	return err
 }
