@@ -6,6 +6,7 @@ import (
 	"path"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -151,6 +152,7 @@ func TestFixtures(t *testing.T) {
 			oracle.Run(t, "fsstat", img)
 			t.Run("ntfs-3g-ro", func(t *testing.T) { checkSpecMount(t, img, want) })
 			checkSpecNames(t, img, want)
+			checkSpecRemoved(t, img, s)
 			checkSpecAfterNtfs3g(t, img, want)
 		})
 	}
@@ -272,6 +274,53 @@ func checkSpecNames(t *testing.T, img string, want map[string]*specEntry) {
 	}
 	if d := cmp.Diff(bmp(names), bmp(fsn)); d != "" {
 		t.Errorf("fsntfsinfo -H vs the spec (-want +got):\n%s", d)
+	}
+}
+
+// checkSpecRemoved checks what removals leave behind: every deleted
+// record the manifest lists (our reader's scan) is one istat reports as
+// not allocated and still holding that name, and every name the spec
+// removes is among them, except as many as the spec creates files after
+// its first removal (each may reuse a freed record).
+func checkSpecRemoved(t *testing.T, img string, s fixtures.Spec) {
+	t.Helper()
+	m, err := fixtures.Manifest(s, img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, list, _ := strings.Cut(m, "# deleted records (record-seq, names):\n")
+	deleted := map[string]bool{}
+	for _, line := range strings.Split(strings.TrimSpace(list), "\n") {
+		f := strings.Fields(strings.TrimPrefix(line, "# "))
+		if len(f) < 2 {
+			continue
+		}
+		rec, err := strconv.ParseUint(strings.Split(f[0], "-")[0], 10, 64)
+		if err != nil {
+			t.Fatalf("manifest line %q: %v", line, err)
+		}
+		st := oracle.Istat(t, img, rec)
+		if st.Allocated || !strings.Contains(st.Text, "\nName: "+path.Base(f[1])+"\n") {
+			t.Errorf("record %d (%s): istat says allocated=%v or does not show the name", rec, f[1], st.Allocated)
+		}
+		for _, p := range f[1:] {
+			deleted[p] = true
+		}
+	}
+	removed, missing, later := 0, 0, 0
+	for _, e := range s.Entries {
+		switch {
+		case e.Kind == fixtures.KindRemove:
+			removed++
+			if !deleted[e.Path] {
+				missing++
+			}
+		case removed > 0 && e.Kind != fixtures.KindTimes && e.Kind != fixtures.KindStream:
+			later++
+		}
+	}
+	if missing > later {
+		t.Errorf("%d of %d removed names have no deleted record; at most %d records can have been reused", missing, removed, later)
 	}
 }
 
