@@ -341,7 +341,12 @@ func buildSystem(l *layout, label []uint16, now mft.Filetime) (*sysImage, error)
 					return err
 				}
 			}
-			if err := b.rootFile(r, "$AttrDef", b.roundUp(int64(len(attrDef))), int64(len(attrDef)), sysAttrs); err != nil {
+			// A resident value's allocated size is its length (8-aligned).
+			alloc := b.roundUp(int64(len(attrDef)))
+			if attrDefResident {
+				alloc = int64(align8(len(attrDef)))
+			}
+			if err := b.rootFile(r, "$AttrDef", alloc, int64(len(attrDef)), sysAttrs); err != nil {
 				return err
 			}
 			return sd(r, systemFileSD(readOnlyRights))
