@@ -30,9 +30,9 @@ lint:
     go vet ./...
     if command -v staticcheck >/dev/null; then staticcheck ./...; else go run honnef.co/go/tools/cmd/staticcheck@latest ./...; fi
 
-# regenerate the committed fixtures/sample.img (+ .txt manifest); needs root and ntfs-3g
+# regenerate the committed fixtures (sample.img, testdata/*.img.gz, manifests) from fixtures/specs.go
 sample:
-    fixtures/mksample.sh fixtures/sample.img
+    go generate ./fixtures
 
 # what CI runs
 ci:

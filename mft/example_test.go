@@ -52,7 +52,7 @@ func ExampleParseRecord() {
 	// $STANDARD_INFORMATION "" resident=true
 	// $FILE_NAME "" resident=true
 	//   name ".", parent record 5
-	// $SECURITY_DESCRIPTOR "" resident=false
+	// $SECURITY_DESCRIPTOR "" resident=true
 	// $INDEX_ROOT "$I30" resident=true
 	// $INDEX_ALLOCATION "$I30" resident=false
 	// $BITMAP "$I30" resident=true
@@ -87,5 +87,5 @@ func ExampleDecodeRuns() {
 	// Output:
 	// mapping pairs 11 5b 10 00 (4 bytes)
 	// 91 clusters at LCN 16
-	// data size: 79872
+	// data size: 93184
 }

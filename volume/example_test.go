@@ -22,7 +22,7 @@ func ExampleOpen() {
 	defer v.Close()
 	fmt.Println("cluster:", v.ClusterSize(), "record:", v.RecordSize(), "records:", v.Records())
 	// Output:
-	// cluster: 1024 record: 1024 records: 78
+	// cluster: 1024 record: 1024 records: 91
 }
 
 // List a directory in index order, as `ntfsedit ls -a` does.

@@ -48,6 +48,9 @@ type WriteOptions struct {
 	Now func() time.Time
 	// DOSNames gives new names an 8.3 DOS twin as Windows does.
 	DOSNames bool
+	// FirstRecord is the lowest MFT record a new file may get (below 24,
+	// the default, records are reserved; ntfs-3g starts at 64).
+	FirstRecord mft.RecordNumber
 }
 
 // OpenWritable opens the volume at path (IMAGE@N picks a partition) for

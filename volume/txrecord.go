@@ -109,7 +109,7 @@ func (tx *Tx) allocRecord() (mft.RecordNumber, error) {
 		}
 		// Records 16–23 are reserved for system files (mkntfs marks them;
 		// Windows uses them for $MFT extension records only).
-		const lo = 24
+		lo := max(24, int64(tx.v.wopts.FirstRecord))
 		from := max(bm.hint, lo)
 		for _, r := range [][2]int64{{from, bm.limit}, {lo, from}} {
 			for i := bm.nextFree(r[0], r[1]); i >= 0; i = bm.nextFree(i+1, r[1]) {

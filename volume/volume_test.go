@@ -18,7 +18,7 @@ import (
 )
 
 // sampleImage returns the bytes of the committed sample image (made by
-// mkntfs and ntfs-3g, see fixtures/mksample.sh).
+// fixtures.Build from the spec fixtures.Sample, see fixtures/specs.go).
 func sampleImage(t testing.TB) []byte {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(oracle.RepoRoot(t), "fixtures", "sample.img"))
