@@ -37,6 +37,10 @@ func (c *checker) checkIndexes() {
 				if i >= int64(len(c.dirs)) {
 					return
 				}
+				if d := c.dirs[i]; c.recs[d].flags&flagBad != 0 {
+					c.broken[d] = true // reported by the record pass
+					continue
+				}
 				results[i] = iw.dir(c.dirs[i])
 				if d := done.Add(1); w == 0 && d%256 == 0 {
 					c.progress("indexes", d, int64(len(c.dirs)))

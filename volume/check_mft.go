@@ -22,7 +22,6 @@ type batchResult struct {
 	findings []Finding
 	names    []checkName
 	extents  []extentClaim
-	dirs     []mft.RecordNumber
 	exts     []extRef
 	updates  []extUpdate
 	reparse  []mft.RecordNumber // non-resident $REPARSE_POINT: tag read after the pass
@@ -35,6 +34,7 @@ type extUpdate struct {
 	tag      uint32
 	reparse  bool
 	bad      bool // the extension record could not be decoded
+	i30      bool // the extension record holds the $I30 $INDEX_ROOT
 }
 
 // scanMFT reads every record once, in batches, on up to two goroutines.
@@ -96,7 +96,6 @@ func (c *checker) scanMFT() error {
 		}
 		c.names = append(c.names, r.names...)
 		c.extents = append(c.extents, r.extents...)
-		c.dirs = append(c.dirs, r.dirs...)
 		c.exts = append(c.exts, r.exts...)
 		for _, u := range r.updates {
 			ri := &c.recs[u.base]
@@ -107,6 +106,9 @@ func (c *checker) scanMFT() error {
 			if u.bad {
 				ri.flags |= flagBad
 			}
+			if u.i30 {
+				ri.flags |= flagI30
+			}
 			if u.reparse {
 				ri.flags |= flagReparse
 				ri.tag = u.tag
@@ -114,6 +116,19 @@ func (c *checker) scanMFT() error {
 		}
 		for _, n := range r.reparse {
 			c.readReparseTag(n)
+		}
+	}
+	for r := range c.recs {
+		ri := &c.recs[r]
+		if ri.flags&flagBase == 0 {
+			continue
+		}
+		if ri.flags&flagI30 != 0 {
+			c.dirs = append(c.dirs, mft.RecordNumber(r))
+		}
+		if ri.flags&flagBad == 0 && (ri.flags&flagDir != 0) != (ri.flags&flagI30 != 0) {
+			c.add(Finding{Code: CodeRecordHeader, Record: mft.RecordNumber(r), Offset: c.recordDevOffset(mft.RecordNumber(r), 0x16),
+				Message: fmt.Sprintf("record %d: directory flag %v but $I30 $INDEX_ROOT present %v", r, ri.flags&flagDir != 0, ri.flags&flagI30 != 0)})
 		}
 	}
 	if !sorted {
@@ -414,17 +429,14 @@ func (c *checker) scanAttrs(num, base mft.RecordNumber, rec *mft.Record, ri *che
 			}
 		}
 	}
-	if base != num {
+	if !hasI30 {
 		return
 	}
-	if hasI30 {
-		ri.flags |= flagI30
-		res.dirs = append(res.dirs, num)
+	if base != num {
+		res.updates = append(res.updates, extUpdate{base: base, dataSize: -1, i30: true})
+		return
 	}
-	if hasI30 != rec.IsDir() {
-		add(Finding{Code: CodeRecordHeader, Offset: c.recordDevOffset(num, 0x16),
-			Message: fmt.Sprintf("record %d: directory flag %v but $I30 $INDEX_ROOT present %v", num, rec.IsDir(), hasI30)})
-	}
+	ri.flags |= flagI30
 }
 
 // residentUnnamed decodes the attribute at b[0:] into a when it is a
