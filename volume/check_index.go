@@ -247,6 +247,7 @@ func (w *indexWalk) child(vcn, from mft.VCN, depth int) {
 		errors.As(err, &ce)
 		f := Finding{Code: CodeIndexCorrupt, VCN: int64(vcn), Message: fmt.Sprintf("directory %d: %v", d, err)}
 		if ce != nil {
+			f.Message = fmt.Sprintf("directory %d: INDX block at VCN %d: bad %s at offset 0x%x (value %v)", d, vcn, ce.Field, ce.Offset, ce.Value)
 			f.Offset = w.c.v.streamDevOffset(w.alloc, off+int64(ce.Offset))
 			if ce.Field == "update sequence number (torn write)" {
 				f.Code = CodeIndexFixup

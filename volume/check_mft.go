@@ -228,8 +228,11 @@ func (c *checker) scanRecord(num mft.RecordNumber, raw []byte, rec *mft.Record, 
 		if ce == nil || ce.Field != "update sequence number (torn write)" {
 			code = CodeRecordHeader
 		}
-		add(Finding{Code: code, Offset: c.recordDevOffset(num, off),
-			Message: fmt.Sprintf("record %d: %v", num, errors.Unwrap(&RecordError{Record: num, Err: err}))})
+		msg := fmt.Sprintf("record %d: %v", num, err)
+		if ce != nil {
+			msg = fmt.Sprintf("record %d: bad %s at offset 0x%x (value %v)", num, ce.Field, ce.Offset, ce.Value)
+		}
+		add(Finding{Code: code, Offset: c.recordDevOffset(num, off), Message: msg})
 		c.markBad(ri, raw)
 		return
 	}
