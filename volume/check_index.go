@@ -23,6 +23,12 @@ const maxIndexDepth = 64
 // goroutines, and merges their findings in directory record order.
 func (c *checker) checkIndexes() {
 	c.broken = make([]bool, c.v.records)
+	c.extendDirs = map[mft.RecordNumber]bool{}
+	for _, d := range c.dirs {
+		if c.underExtend(d) {
+			c.extendDirs[d] = true
+		}
+	}
 	results := make([][]Finding, len(c.dirs))
 	var next, done atomic.Int64
 	var wg sync.WaitGroup
@@ -339,7 +345,7 @@ func (w *indexWalk) entry(e *index.Entry, vcn mft.VCN) {
 	}
 	if ri.flags&(flagI30|flagData) == flagData {
 		if got := int64(le64(k[0x30:])); got != ri.dataSize {
-			w.add(Finding{Code: CodeEntrySize, Severity: c.sizeSeverity(r, ri), VCN: int64(vcn), Name: name(), Ref: ref, Want: ri.dataSize, Got: got,
+			w.add(Finding{Code: CodeEntrySize, Severity: c.sizeSeverity(r, d, ri), VCN: int64(vcn), Name: name(), Ref: ref, Want: ri.dataSize, Got: got,
 				Message: fmt.Sprintf("directory %d: entry %q says %d bytes, record %d's data is %d bytes", d, name(), got, r, ri.dataSize)})
 		}
 	}
@@ -348,14 +354,14 @@ func (w *indexWalk) entry(e *index.Entry, vcn mft.VCN) {
 // sizeSeverity decides how bad a stale size in an index entry is, from
 // what Windows leaves on its own volumes (the Windows XP, 7 and 10 images
 // the tests read): the entries of NTFS's metadata files (records below
-// 24, and the hidden+system files under $Extend such as $TxfLog's) keep
-// stale sizes, often 0; and Windows updates a file's sizes only in the
+// 24, hidden+system files, and every file under $Extend such as
+// $TxfLog's $Tops and $TxfLog.blf) keep stale sizes, often 0; and Windows updates a file's sizes only in the
 // entry of the name it was opened by, so the other links of a hard-linked
 // file go stale. Those are warnings. For any other file Windows rewrites
 // the entry when the file is closed, so a size that differs is an error.
-func (c *checker) sizeSeverity(r mft.RecordNumber, ri *checkRec) Severity {
+func (c *checker) sizeSeverity(r, dir mft.RecordNumber, ri *checkRec) Severity {
 	const hiddenSystem = uint32(mft.FileHidden | mft.FileSystem)
-	if r < 24 || ri.fileAttrs&hiddenSystem == hiddenSystem {
+	if r < 24 || ri.fileAttrs&hiddenSystem == hiddenSystem || c.extendDirs[dir] {
 		return SevWarning
 	}
 	links := 0
@@ -368,6 +374,28 @@ func (c *checker) sizeSeverity(r mft.RecordNumber, ri *checkRec) Severity {
 		return SevWarning
 	}
 	return SevError
+}
+
+// underExtend reports whether directory d is $Extend or lies below it,
+// following the parent of each directory's first name.
+func (c *checker) underExtend(d mft.RecordNumber) bool {
+	for range 64 {
+		switch d {
+		case mft.RecordExtend:
+			return true
+		case mft.RecordRoot:
+			return false
+		}
+		if int64(d) >= c.v.records {
+			return false
+		}
+		ns := c.namesOf(d)
+		if len(ns) == 0 {
+			return false
+		}
+		d = ns[0].parent.Record()
+	}
+	return false
 }
 
 func b2i(b bool) int64 {
