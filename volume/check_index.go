@@ -182,7 +182,7 @@ func (w *indexWalk) loadAllocation(f *File) bool {
 	clear(w.visited)
 	if size := alloc.Size(); size <= maxIndexRead {
 		w.buf = grow(w.buf, int(size))
-		if err := alloc.readFull(w.buf, 0); err == nil {
+		if err := w.c.v.readDirect(alloc, w.buf, 0); err == nil {
 			w.allBuf = true
 		}
 	}

@@ -85,6 +85,13 @@ func (c *checker) scanMFT() error {
 	}
 	wg.Wait()
 	sorted := true
+	total, totalExt := 0, 0
+	for i := range results {
+		total += len(results[i].names)
+		totalExt += len(results[i].extents)
+	}
+	c.names = make([]checkName, 0, total)
+	c.extents = make([]extentClaim, 0, totalExt)
 	for i := range results {
 		r := &results[i]
 		c.findings = append(c.findings, r.findings...)
@@ -96,6 +103,7 @@ func (c *checker) scanMFT() error {
 		}
 		c.names = append(c.names, r.names...)
 		c.extents = append(c.extents, r.extents...)
+		r.names, r.extents = nil, nil
 		c.exts = append(c.exts, r.exts...)
 		for _, u := range r.updates {
 			ri := &c.recs[u.base]
@@ -156,7 +164,17 @@ func (c *checker) readMFT(p []byte, off int64) error {
 	if off+int64(len(p)) > v.mft.size {
 		return fmt.Errorf("volume: $MFT: read of %d bytes at %d beyond its %d bytes", len(p), off, v.mft.size)
 	}
-	return v.mft.readPlain(p, off, func(b []byte, dev int64) error {
+	return v.readDirect(v.mft, p, off)
+}
+
+// readDirect reads p at off of a non-resident, uncompressed stream straight
+// from the device, bypassing the page cache (for data read once).
+// Resident, compressed or overlaid streams are read the usual way.
+func (v *Volume) readDirect(s *Stream, p []byte, off int64) error {
+	if s.resident != nil || s.cuShift != 0 || s.wof != nil || v.ov != nil || v.mftOnly != nil || off+int64(len(p)) > s.init {
+		return s.readFull(p, off)
+	}
+	return s.readPlain(p, off, func(b []byte, dev int64) error {
 		n, err := v.dev.ReadAt(b, dev)
 		if n == len(b) {
 			return nil
