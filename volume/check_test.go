@@ -496,3 +496,55 @@ func FuzzCheckMFT(f *testing.F) {
 		volume.Check(v, volume.CheckOptions{})
 	})
 }
+
+// TestCheckMoreCorruptions covers the checks the 21 corruptions leave out:
+// security ids, the reparse-point attribute flag, attribute instances and
+// the backup boot sector.
+func TestCheckMoreCorruptions(t *testing.T) {
+	ref := corrupt.RefImage(t)
+	v, err := volume.Open(ref, volume.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := v.Lookup("/junction")
+	if err != nil {
+		t.Fatal(err)
+	}
+	junction := f.Number()
+	if f, err = v.Lookup("/only.txt"); err != nil {
+		t.Fatal(err)
+	}
+	only := f.Number()
+	v.Close()
+	// mkntfs gives system files NTFS 3 $STANDARD_INFORMATION with ids;
+	// ntfs-3g's own files have the 48-byte form.
+	const upcase = mft.RecordUpCase
+	tests := []struct {
+		name string
+		do   func(img string) error
+		want checkKey
+	}{
+		{"security id", func(img string) error { return corrupt.SecurityID(img, "/$UpCase", 0xABCDE) },
+			checkKey{Code: volume.CodeSecurityID, Record: upcase, Path: "/$UpCase"}},
+		{"reparse flag", func(img string) error { return corrupt.SIAttributes(img, "/junction", mft.FileReparsePoint, 0) },
+			checkKey{Code: volume.CodeReparseFlag, Record: junction, Path: "/junction"}},
+		{"attribute instance", func(img string) error { return corrupt.AttrInstance(img, "/only.txt") },
+			checkKey{Code: volume.CodeAttrInstance, Record: only, Path: "/only.txt"}},
+		{"backup boot sector", corrupt.BootBackup, checkKey{Code: volume.CodeBootBackup}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			img := oracle.CopyImage(t, ref)
+			mustErr(t, tt.do(img))
+			fs := checkPath(t, img)
+			var got []checkKey
+			for _, f := range errorsOf(fs) {
+				k := keyOf(f)
+				got = append(got, k)
+			}
+			if diff := cmp.Diff([]checkKey{tt.want}, got); diff != "" {
+				t.Errorf("errors (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
