@@ -516,8 +516,8 @@ func FuzzCheckMFT(f *testing.F) {
 }
 
 // TestCheckMoreCorruptions covers the checks the 21 corruptions leave out:
-// security ids, the reparse-point attribute flag, attribute instances and
-// the backup boot sector.
+// security ids, the reparse-point attribute flag, attribute instances,
+// the backup boot sector and a $FILE_NAME's parent sequence number.
 func TestCheckMoreCorruptions(t *testing.T) {
 	ref := corrupt.RefImage(t)
 	v, err := volume.Open(ref, volume.Options{})
@@ -549,6 +549,10 @@ func TestCheckMoreCorruptions(t *testing.T) {
 		{"attribute instance", func(img string) error { return corrupt.AttrInstance(img, "/only.txt") },
 			checkKey{Code: volume.CodeAttrInstance, Record: only, Path: "/only.txt"}},
 		{"backup boot sector", corrupt.BootBackup, checkKey{Code: volume.CodeBootBackup}},
+		{"stale parent sequence number", func(img string) error {
+			_, err := corrupt.FileNameParentSeq(img, "/only.txt", 1)
+			return err
+		}, checkKey{Code: volume.CodeBadParent, Record: only, Parent: mft.RecordRoot, Name: "only.txt", Path: "/only.txt"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
