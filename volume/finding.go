@@ -28,31 +28,34 @@ const (
 	CodeAttrInstance    Code = "attr-instance"    // duplicate instance, or instance ≥ next instance; Record, Attr
 	CodeAttrCorrupt     Code = "attr-corrupt"     // an attribute or its value cannot be decoded; Record, Attr
 	CodeLinkCount       Code = "link-count"       // header link count differs; Record, Want, Got
-	CodeAttrListCorrupt Code = "attrlist-corrupt" // $ATTRIBUTE_LIST names a missing or foreign extension record; Record, Ref
+	CodeAttrListCorrupt Code = "attrlist-corrupt" // $ATTRIBUTE_LIST names a missing or foreign extension record; Record, Ref. Record is the base and Ref the record its list names, or (an extension record whose base is not in use, or that no list names: a warning) Record is the extension and Ref its base
 
 	// Names and directory indexes. Parent is the directory record, Name the
-	// name as stored, Ref the file reference an index entry holds.
+	// name as stored, Ref the file reference an index entry holds. For the
+	// findings about an index entry (entry-*, index-*) Record is the
+	// directory too, and VCN the INDX block holding the entry (-1: the
+	// $INDEX_ROOT).
 	CodeNameNotIndexed Code = "name-not-indexed" // a $FILE_NAME has no entry in its parent's $I30; Record, Parent, Name
 	CodeBadParent      Code = "name-bad-parent"  // a $FILE_NAME's parent is not an in-use directory; Record, Parent, Name
 	CodeEntryDangling  Code = "entry-dangling"   // an entry points to a record not in use; Parent, Name, Ref
 	CodeEntrySequence  Code = "entry-sequence"   // an entry's sequence number differs from the record's; Parent, Name, Ref, Want, Got
 	CodeEntryNoName    Code = "entry-no-name"    // an entry's record (in use) has no such $FILE_NAME; Parent, Name, Ref
-	CodeEntryFlags     Code = "entry-flags"      // directory flag or reparse tag in the entry's $FILE_NAME copy wrong; Parent, Name, Ref, Want, Got
-	CodeEntrySize      Code = "entry-size"       // data size in the entry's $FILE_NAME copy differs; Parent, Name, Ref, Want, Got
+	CodeEntryFlags     Code = "entry-flags"      // directory flag or reparse tag in the entry's $FILE_NAME copy wrong; Parent, Name, Ref, Want, Got; Attr says which: "directory" (0x10000000 in the file attributes), "reparse-point" (0x400), "reparse-tag" (the tag at 0x3C)
+	CodeEntrySize      Code = "entry-size"       // data size in the entry's $FILE_NAME copy differs; Parent, Name, Ref, Want, Got; a warning for metadata files and hard-linked files (Windows leaves those stale), else an error
 	CodeIndexOrder     Code = "index-order"      // entries out of $UpCase collation order; Parent, Name, VCN (-1 = root)
 	CodeIndexFixup     Code = "index-fixup"      // torn INDX block; Parent, VCN, Offset
-	CodeIndexCorrupt   Code = "index-corrupt"    // INDX block or $INDEX_ROOT undecodable; Parent, VCN, Offset
-	CodeIndexBitmap    Code = "index-bitmap"     // index $BITMAP bit vs block in use; Parent, VCN, Want, Got (1/0)
+	CodeIndexCorrupt   Code = "index-corrupt"    // INDX block or $INDEX_ROOT undecodable, or the tree unwalkable (loop, sub-node outside $INDEX_ALLOCATION); Parent, VCN, Offset
+	CodeIndexBitmap    Code = "index-bitmap"     // index $BITMAP bit vs block in use; Parent, VCN, Want, Got (1/0); Want 0: a block marked in use that no entry leads to; VCN -1: the $BITMAP itself is missing or short
 
 	// Allocation.
-	CodeMFTBitmap     Code = "mft-bitmap"     // $MFT:$BITMAP bit vs record in-use flag; Record, Want, Got (1/0)
-	CodeClusterBitmap Code = "cluster-bitmap" // $Bitmap bit vs clusters in use; LCN, Count, Want, Got (1/0)
-	CodeClusterCross  Code = "cluster-cross"  // two attributes claim a cluster; Record, Ref (the other record), LCN, Count
+	CodeMFTBitmap     Code = "mft-bitmap"     // $MFT:$BITMAP bit vs record in-use flag; Record, Want, Got (1/0); a bit set for a free record is a warning (space lost)
+	CodeClusterBitmap Code = "cluster-bitmap" // $Bitmap bit vs clusters in use; LCN, Count, Want, Got (1/0); allocated clusters nobody uses (Want 0) are a warning
+	CodeClusterCross  Code = "cluster-cross"  // two attributes claim a cluster; Record, Ref (the other record), LCN, Count (both are base records)
 
 	// Reparse points and security.
 	CodeReparseFlag       Code = "reparse-flag"        // $REPARSE_POINT vs FILE_ATTRIBUTE_REPARSE_POINT disagree; Record, Want, Got
 	CodeReparseKeyMissing Code = "reparse-key-missing" // no $Extend\$Reparse key for a reparse point; Record, Want (tag)
-	CodeReparseKeyStale   Code = "reparse-key-stale"   // a $Reparse key for a record without that reparse point; Ref, Got (tag)
+	CodeReparseKeyStale   Code = "reparse-key-stale"   // a $Reparse key for a record without that reparse point; Record ($Reparse's record), Ref (the key's reference), Got (tag)
 	CodeSecurityID        Code = "security-id"         // $STANDARD_INFORMATION security id not in $Secure; Record, Got
 )
 
@@ -91,7 +94,7 @@ type Finding struct {
 	Ref      mft.FileRef      `json:"ref,omitempty"`
 	Name     string           `json:"name,omitempty"`
 	Attr     string           `json:"attr,omitempty"`
-	VCN      int64            `json:"vcn,omitempty"`
+	VCN      int64            `json:"vcn,omitempty"` // omitted from JSON when 0, the first INDX block
 	LCN      int64            `json:"lcn,omitempty"`
 	Count    int64            `json:"count,omitempty"`
 	Offset   int64            `json:"offset,omitempty"` // byte offset in the volume, when known
