@@ -181,7 +181,7 @@ func (r *repairer) pass(fs []Finding) ([]Finding, error) {
 		done[f.Record] = true
 		how, err := tx.fixupRecord(f.Record)
 		if err != nil {
-			r.rep.Unfixed = append(r.rep.Unfixed, f)
+			unfixed = append(unfixed, f)
 			continue
 		}
 		if how == "reprotect" {
@@ -362,7 +362,27 @@ func (r *repairer) pass(fs []Finding) ([]Finding, error) {
 		r.did(f, "reparse-key-drop", "$Extend\\$Reparse: key %#x for %s dropped", uint32(f.Got), f.Ref)
 	}
 
-	// 6. Boot sector backup.
+	// 6. Cross-linked clusters: the file with the higher record number
+	// (the later claimant; a system file never) gets its own copy.
+	for _, f := range by[CodeClusterCross] {
+		n := max(f.Record, f.Ref.Record())
+		if min(f.Record, f.Ref.Record()) < mft.RecordFirstUser && n >= mft.RecordFirstUser {
+			n = max(f.Record, f.Ref.Record())
+		} else if n < mft.RecordFirstUser {
+			unfixed = append(unfixed, f)
+			continue
+		}
+		moved, err := tx.unshareClusters(n, f.LCN, max(f.Count, 1))
+		if err != nil {
+			unfixed = append(unfixed, f)
+			continue
+		}
+		if moved {
+			r.did(f, "unshare-clusters", "record %d: clusters %d-%d copied to its own clusters (shared with record %d)", n, f.LCN, f.LCN+max(f.Count, 1)-1, min(f.Record, f.Ref.Record()))
+		}
+	}
+
+	// 7. Boot sector backup.
 	for _, f := range by[CodeBootBackup] {
 		if err := tx.copyBootBackup(f.Offset); err != nil {
 			unfixed = append(unfixed, f)
@@ -371,7 +391,7 @@ func (r *repairer) pass(fs []Finding) ([]Finding, error) {
 		r.did(f, "boot-backup", "backup boot sector at %#x copied from the boot sector", f.Offset)
 	}
 
-	// 7. Last, what follows from everything above: bitmaps and $MFTMirr.
+	// 8. Last, what follows from everything above: bitmaps and $MFTMirr.
 	if fs := by[CodeMFTBitmap]; len(fs) > 0 {
 		diffs, err := tx.rebuildMFTBitmap()
 		if err != nil {
@@ -398,7 +418,7 @@ func (r *repairer) pass(fs []Finding) ([]Finding, error) {
 			r.did(fs[0], "sync-mirror", "$MFTMirr: records %s copied from $MFT", strings.Join(s, ", "))
 		}
 	}
-	for _, c := range []Code{CodeClusterCross, CodeSecurityID, CodeAttrOrder, CodeAttrInstance, CodeAttrCorrupt,
+	for _, c := range []Code{CodeSecurityID, CodeAttrOrder, CodeAttrInstance, CodeAttrCorrupt,
 		CodeAttrListCorrupt, CodeBootInvalid} {
 		unfixed = append(unfixed, by[c]...)
 	}

@@ -1,0 +1,449 @@
+package interop
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/ntfsedit/ntfsedit/internal/corrupt"
+	"github.com/ntfsedit/ntfsedit/internal/oracle"
+	"github.com/ntfsedit/ntfsedit/internal/testutil"
+	"github.com/ntfsedit/ntfsedit/mft"
+	"github.com/ntfsedit/ntfsedit/volume"
+)
+
+// Repair tests: each of the checker's corruptions (internal/corrupt) is
+// made in a copy of the reference image (mkntfs + ntfs-3g), repaired, and
+// the result compared with what ntfs-3g shows of the uncorrupted image
+// (names, inodes, types, link counts, sizes, contents, reparse data,
+// streams) and with fls -r -p (every name live, no "(realloc)", name and
+// record types agreeing).
+
+// repairCase is one corruption and the findings it leads to.
+type repairCase struct {
+	name string
+	// corrupt damages img and returns the findings that describe it (as
+	// the checker reports them, fields per finding.go).
+	corrupt func(t *testing.T, img string, ref *volume.Volume) []volume.Finding
+	// gone are paths the repair may not bring back (the record was freed).
+	gone []string
+	// changed are files whose content the repair may change (cross links:
+	// the later file gets a copy of the shared clusters).
+	changed []string
+}
+
+func fatal(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func refFile(t *testing.T, v *volume.Volume, p string) *volume.File {
+	t.Helper()
+	f, err := v.Lookup(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+var repairCases = []repairCase{
+	{name: "torn-record", corrupt: func(t *testing.T, img string, ref *volume.Volume) []volume.Finding {
+		n, err := corrupt.TornRecordFixup(img, "/only.txt")
+		fatal(t, err)
+		return []volume.Finding{{Code: volume.CodeRecordFixup, Record: n}}
+	}},
+	{name: "torn-indx", corrupt: func(t *testing.T, img string, ref *volume.Volume) []volume.Finding {
+		vcn, err := corrupt.TornINDXFixup(img, "/many")
+		fatal(t, err)
+		return []volume.Finding{{Code: volume.CodeIndexFixup, Parent: refFile(t, ref, "/many").Number(), VCN: vcn}}
+	}},
+	{name: "link-count-high", corrupt: func(t *testing.T, img string, ref *volume.Volume) []volume.Finding {
+		got, err := corrupt.LinkCount(img, "/third.txt", 1)
+		fatal(t, err)
+		return []volume.Finding{{Code: volume.CodeLinkCount, Record: refFile(t, ref, "/third.txt").Number(), Want: 3, Got: int64(got)}}
+	}},
+	{name: "link-count-low", corrupt: func(t *testing.T, img string, ref *volume.Volume) []volume.Finding {
+		got, err := corrupt.LinkCount(img, "/Long File Name.txt", -1)
+		fatal(t, err)
+		return []volume.Finding{{Code: volume.CodeLinkCount, Record: refFile(t, ref, "/Long File Name.txt").Number(), Want: 2, Got: int64(got)}}
+	}},
+	{name: "entry-removed-only-name", corrupt: func(t *testing.T, img string, ref *volume.Volume) []volume.Finding {
+		if err := corrupt.RemoveIndexEntry(img, "/only.txt"); err != nil {
+			t.Fatal(err)
+		}
+		return []volume.Finding{notIndexed(t, ref, "/only.txt")}
+	}},
+	{name: "entry-removed-hard-link", corrupt: func(t *testing.T, img string, ref *volume.Volume) []volume.Finding {
+		if err := corrupt.RemoveIndexEntry(img, "/links/b/second.txt"); err != nil {
+			t.Fatal(err)
+		}
+		return []volume.Finding{notIndexed(t, ref, "/links/b/second.txt")}
+	}},
+	{name: "entry-removed-block", corrupt: func(t *testing.T, img string, ref *volume.Volume) []volume.Finding {
+		if err := corrupt.RemoveIndexEntry(img, "/many/file123.txt"); err != nil {
+			t.Fatal(err)
+		}
+		return []volume.Finding{notIndexed(t, ref, "/many/file123.txt")}
+	}},
+	{name: "indx-block-emptied", corrupt: func(t *testing.T, img string, ref *volume.Volume) []volume.Finding {
+		_, names, err := corrupt.EmptyINDXBlock(img, "/many")
+		fatal(t, err)
+		var fs []volume.Finding
+		for _, n := range names {
+			fs = append(fs, notIndexed(t, ref, "/many/"+n))
+		}
+		return fs
+	}},
+	{name: "entry-to-freed-record", gone: []string{"/only.txt"}, corrupt: func(t *testing.T, img string, ref *volume.Volume) []volume.Finding {
+		_, err := corrupt.FreeRecord(img, "/only.txt", false)
+		fatal(t, err)
+		return []volume.Finding{entryFinding(t, ref, volume.CodeEntryDangling, "/only.txt")}
+	}},
+	{name: "entry-to-freed-record-bit-kept", gone: []string{"/only.txt"}, corrupt: func(t *testing.T, img string, ref *volume.Volume) []volume.Finding {
+		n, err := corrupt.FreeRecord(img, "/only.txt", true)
+		fatal(t, err)
+		return []volume.Finding{entryFinding(t, ref, volume.CodeEntryDangling, "/only.txt"),
+			{Code: volume.CodeMFTBitmap, Record: n, Want: 0, Got: 1}}
+	}},
+	{name: "swapped-root", corrupt: func(t *testing.T, img string, ref *volume.Volume) []volume.Finding {
+		names, err := corrupt.SwapEntries(img, "/pair", true)
+		fatal(t, err)
+		return []volume.Finding{{Code: volume.CodeIndexOrder, Parent: refFile(t, ref, "/pair").Number(), Name: names[1], VCN: -1}}
+	}},
+	{name: "swapped-block", corrupt: func(t *testing.T, img string, ref *volume.Volume) []volume.Finding {
+		names, err := corrupt.SwapEntries(img, "/many", false)
+		fatal(t, err)
+		return []volume.Finding{{Code: volume.CodeIndexOrder, Parent: refFile(t, ref, "/many").Number(), Name: names[1]}}
+	}},
+	{name: "reparse-key-missing", corrupt: func(t *testing.T, img string, ref *volume.Volume) []volume.Finding {
+		if err := corrupt.DropReparseKey(img, "/junction"); err != nil {
+			t.Fatal(err)
+		}
+		return []volume.Finding{{Code: volume.CodeReparseKeyMissing, Record: refFile(t, ref, "/junction").Number(), Want: 0xA0000003}}
+	}},
+	{name: "entry-sequence", corrupt: func(t *testing.T, img string, ref *volume.Volume) []volume.Finding {
+		if err := corrupt.EntrySequence(img, "/only.txt", 1); err != nil {
+			t.Fatal(err)
+		}
+		f := entryFinding(t, ref, volume.CodeEntrySequence, "/only.txt")
+		f.Want, f.Got = int64(f.Ref.Seq()), int64(f.Ref.Seq())+1
+		f.Ref = mft.MakeFileRef(f.Ref.Record(), f.Ref.Seq()+1)
+		return []volume.Finding{f}
+	}},
+	{name: "mftmirr", corrupt: func(t *testing.T, img string, ref *volume.Volume) []volume.Finding {
+		if err := corrupt.MirrorDiffer(img); err != nil {
+			t.Fatal(err)
+		}
+		return []volume.Finding{{Code: volume.CodeMFTMirr, Record: 0}}
+	}},
+	{name: "mft-bit-cleared", corrupt: func(t *testing.T, img string, ref *volume.Volume) []volume.Finding {
+		n, err := corrupt.ClearMFTBit(img, "/only.txt")
+		fatal(t, err)
+		return []volume.Finding{{Code: volume.CodeMFTBitmap, Record: n, Want: 1, Got: 0}}
+	}},
+	{name: "cluster-bit-cleared", corrupt: func(t *testing.T, img string, ref *volume.Volume) []volume.Finding {
+		lcn, err := corrupt.ClearClusterBit(img, "/big.txt")
+		fatal(t, err)
+		return []volume.Finding{{Code: volume.CodeClusterBitmap, LCN: lcn, Count: 1, Want: 1, Got: 0}}
+	}},
+	{name: "wrong-parent", corrupt: func(t *testing.T, img string, ref *volume.Volume) []volume.Finding {
+		n, err := corrupt.FileNameParent(img, "/only.txt", "/dir1")
+		fatal(t, err)
+		return []volume.Finding{
+			{Code: volume.CodeNameNotIndexed, Record: n, Parent: refFile(t, ref, "/dir1").Number(), Name: "only.txt"},
+			entryFinding(t, ref, volume.CodeEntryNoName, "/only.txt"),
+		}
+	}},
+	{name: "entry-size", corrupt: func(t *testing.T, img string, ref *volume.Volume) []volume.Finding {
+		if err := corrupt.EntrySize(img, "/big.txt", 7); err != nil {
+			t.Fatal(err)
+		}
+		f := entryFinding(t, ref, volume.CodeEntrySize, "/big.txt")
+		f.Want, f.Got = 20000, 7
+		return []volume.Finding{f}
+	}},
+	{name: "entry-reparse-tag", corrupt: func(t *testing.T, img string, ref *volume.Volume) []volume.Finding {
+		if err := corrupt.EntryReparseTag(img, "/junction", 0); err != nil {
+			t.Fatal(err)
+		}
+		return []volume.Finding{entryFinding(t, ref, volume.CodeEntryFlags, "/junction")}
+	}},
+	{name: "entry-dir-flag", corrupt: func(t *testing.T, img string, ref *volume.Volume) []volume.Finding {
+		if err := corrupt.EntryDirFlag(img, "/dir1"); err != nil {
+			t.Fatal(err)
+		}
+		return []volume.Finding{entryFinding(t, ref, volume.CodeEntryFlags, "/dir1")}
+	}},
+	{name: "cross-link", changed: []string{"/big2.txt"}, corrupt: func(t *testing.T, img string, ref *volume.Volume) []volume.Finding {
+		lcn, err := corrupt.CrossLink(img, "/big.txt", "/big2.txt")
+		fatal(t, err)
+		a, b := refFile(t, ref, "/big.txt"), refFile(t, ref, "/big2.txt")
+		sb, err := b.RawStream("")
+		fatal(t, err)
+		fs := []volume.Finding{{Code: volume.CodeClusterCross, Record: b.Number(), Ref: a.Ref(), LCN: lcn, Count: sb.Runs()[0].Length}}
+		// big2's own clusters are left allocated to nobody; clusters past
+		// big.txt's that big2 now claims may be free.
+		for _, r := range sb.Runs() {
+			fs = append(fs, volume.Finding{Code: volume.CodeClusterBitmap, LCN: int64(r.Start), Count: r.Length, Want: 0, Got: 1})
+		}
+		return fs
+	}},
+}
+
+func openRO(img string) (*volume.Volume, error) { return volume.Open(img, volume.Options{}) }
+
+
+// notIndexed is the finding for a name whose entry is missing.
+func notIndexed(t *testing.T, ref *volume.Volume, p string) volume.Finding {
+	t.Helper()
+	dir, name := filepath.Split(p)
+	return volume.Finding{Code: volume.CodeNameNotIndexed, Record: refFile(t, ref, p).Number(),
+		Parent: refFile(t, ref, dir).Number(), Name: name, Path: p}
+}
+
+// entryFinding is a finding about p's entry in its parent.
+func entryFinding(t *testing.T, ref *volume.Volume, c volume.Code, p string) volume.Finding {
+	t.Helper()
+	dir, name := filepath.Split(p)
+	f := refFile(t, ref, p)
+	return volume.Finding{Code: c, Parent: refFile(t, ref, dir).Number(), Name: name, Ref: f.Ref(), Path: p}
+}
+
+// repairTree is the ntfs-3g view of img with the mount point taken out of
+// symlink targets.
+func repairTree(t *testing.T, img string) []oracle.Entry {
+	t.Helper()
+	mnt := oracle.MountRO(t, img)
+	tree := oracle.MountTree(t, mnt)
+	for i := range tree {
+		if rest, ok := strings.CutPrefix(tree[i].Symlink, mnt); ok {
+			tree[i].Symlink = rest
+			tree[i].Size -= int64(len(mnt))
+		}
+	}
+	return tree
+}
+
+func TestRepairCorruptions(t *testing.T) {
+	oracle.Require(t, "ntfs-3g", "fls")
+	refImg := corrupt.RefImage(t)
+	ref, err := volume.Open(refImg, volume.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ref.Close()
+	want := repairTree(t, refImg)
+	keep := os.Getenv("NTFSEDIT_KEEP_REPAIRED") // a directory: keep each repaired image there
+	for _, tc := range repairCases {
+		t.Run(tc.name, func(t *testing.T) {
+			img := oracle.CopyImage(t, refImg)
+			findings := tc.corrupt(t, img, ref)
+			changed := map[string]string{}
+			if len(tc.changed) > 0 {
+				cv, err := openRO(img)
+				fatal(t, err)
+				for _, p := range tc.changed {
+					changed[p] = fileSHA(t, cv, p)
+				}
+				cv.Close()
+			}
+			v := openRW(t, img, volume.WriteOptions{})
+			rep, err := volume.Repair(v, findings, volume.RepairOptions{})
+			if err != nil {
+				t.Fatalf("Repair: %v", err)
+			}
+			if len(rep.Unfixed) > 0 {
+				t.Errorf("unfixed: %v", rep.Unfixed)
+			}
+			if len(rep.Actions) == 0 {
+				t.Errorf("no action for %v", findings)
+			}
+			for _, a := range rep.Actions {
+				t.Log(a)
+			}
+			if err := v.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if keep != "" {
+				b, err := os.ReadFile(img)
+				fatal(t, err)
+				if err := os.WriteFile(filepath.Join(keep, tc.name+".img"), b, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			// ntfs-3g sees the uncorrupted tree.
+			exp := expectTree(want, tc.gone, changed)
+			got := repairTree(t, img)
+			if d := cmp.Diff(exp, got); d != "" {
+				t.Errorf("ntfs-3g tree after repair (-want +got):\n%s", d)
+			}
+			// fls shows every name live, with no anomaly.
+			checkFlsClean(t, img, exp)
+			// A second repair of the same findings finds nothing to do.
+			v2 := openRW(t, img, volume.WriteOptions{})
+			defer v2.Close()
+			for _, e := range exp {
+				if _, err := v2.Lookup(e.Path); err != nil {
+					t.Errorf("our reader: %v", err)
+				}
+			}
+		})
+	}
+}
+
+func fileSHA(t *testing.T, v *volume.Volume, p string) string {
+	t.Helper()
+	s, err := refFile(t, v, p).Stream("")
+	fatal(t, err)
+	b, err := s.ReadAll()
+	fatal(t, err)
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:])
+}
+
+// expectTree is want without gone, with the content of changed files
+// replaced.
+func expectTree(want []oracle.Entry, gone []string, changed map[string]string) []oracle.Entry {
+	var out []oracle.Entry
+	for _, e := range want {
+		skip := false
+		for _, g := range gone {
+			if e.Path == g {
+				skip = true
+			}
+		}
+		if skip {
+			continue
+		}
+		if h, ok := changed[e.Path]; ok {
+			e.SHA256 = h
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+// checkFlsClean requires every path of tree to be listed live by fls, not
+// "(realloc)", with the index's and the record's types agreeing.
+func checkFlsClean(t *testing.T, img string, tree []oracle.Entry) {
+	t.Helper()
+	byPath := map[string][]oracle.FlsEntry{}
+	for _, e := range oracle.Fls(t, img) {
+		if e.Stream == "" {
+			byPath[e.Path] = append(byPath[e.Path], e)
+		}
+	}
+	for _, e := range tree {
+		if e.Path == "/" {
+			continue
+		}
+		es := byPath[e.Path]
+		ok := false
+		for _, f := range es {
+			if f.Live() && !f.Realloc && f.NameType == f.MetaType && f.Record == e.Inode {
+				ok = true
+			}
+		}
+		if !ok {
+			var lines []string
+			for _, f := range es {
+				lines = append(lines, f.Line)
+			}
+			t.Errorf("fls: %s (record %d): no clean live entry: %q", e.Path, e.Inode, lines)
+		}
+	}
+}
+
+// TestRepairCleanPlan: a repair without findings plans nothing.
+func TestRepairCleanPlan(t *testing.T) {
+	img := oracle.CopyImage(t, corrupt.RefImage(t))
+	v := openRW(t, img, volume.WriteOptions{})
+	defer v.Close()
+	rep, err := volume.Repair(v, nil, volume.RepairOptions{DryRun: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	empty := &volume.Plan{Records: []volume.PlanRecord{}, IndexBlocks: []volume.PlanBlock{}, Bitmaps: []volume.PlanBits{}}
+	if d := cmp.Diff(empty, rep.Plan); d != "" {
+		t.Errorf("plan (-want +got):\n%s", d)
+	}
+	if len(rep.Actions) != 0 {
+		t.Errorf("actions: %v", rep.Actions)
+	}
+}
+
+// TestRepairCrash interrupts the commit of a few repairs at each of their
+// device writes: after reopening (which replays the journal) the image is
+// byte for byte the corrupted one or the repaired one.
+func TestRepairCrash(t *testing.T) {
+	oracle.Require(t, "ntfs-3g")
+	refImg := corrupt.RefImage(t)
+	ref, err := openRO(refImg)
+	fatal(t, err)
+	defer ref.Close()
+	for _, name := range []string{"swapped-block", "entry-to-freed-record-bit-kept", "wrong-parent", "cross-link"} {
+		var tc repairCase
+		for _, c := range repairCases {
+			if c.name == name {
+				tc = c
+			}
+		}
+		t.Run(name, func(t *testing.T) {
+			img := oracle.CopyImage(t, refImg)
+			findings := tc.corrupt(t, img, ref)
+			before, err := os.ReadFile(img)
+			fatal(t, err)
+			// The repaired state, and the number of writes its commit makes.
+			after, writes := repairOn(t, before, findings, -1, testutil.FailWrite)
+			if bytes.Equal(before, after) || writes < 3 {
+				t.Fatalf("repair changed nothing (%d writes)", writes)
+			}
+			for _, mode := range []testutil.FaultMode{testutil.FailWrite, testutil.TearWrite} {
+				for at := 0; at < writes; at += max(1, writes/6) {
+					got, _ := repairOn(t, before, findings, at, mode)
+					switch {
+					case bytes.Equal(got, before), bytes.Equal(got, after):
+					default:
+						t.Errorf("%v at write %d of %d: image is neither before nor after the repair", mode, at, writes)
+					}
+				}
+			}
+		})
+	}
+}
+
+// repairOn repairs a copy of img on a device that fails at write failAt,
+// then reopens it (replaying the journal) and returns its bytes and the
+// writes the repair made.
+func repairOn(t *testing.T, img []byte, findings []volume.Finding, failAt int, mode testutil.FaultMode) ([]byte, int) {
+	t.Helper()
+	b := bytes.Clone(img)
+	now := func() time.Time { return time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC) }
+	j := testutil.NewMemJournal()
+	dev := &testutil.FaultDevice{Inner: volume.NewMemDevice(b, 512), FailAt: failAt, Mode: mode}
+	v, err := volume.OpenWritableOn(dev, volume.Options{}, volume.WriteOptions{Journal: j, Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rerr := volume.Repair(v, findings, volume.RepairOptions{})
+	if failAt < 0 && rerr != nil {
+		t.Fatalf("Repair: %v", rerr)
+	}
+	writes := dev.Writes()
+	// v is dropped without Close, as a crashed process would.
+	j.Revive()
+	v2, err := volume.OpenWritableOn(volume.NewMemDevice(b, 512), volume.Options{}, volume.WriteOptions{Journal: j, Now: now})
+	if err != nil {
+		t.Fatalf("reopen after crash at %d: %v", failAt, err)
+	}
+	v2.Close()
+	return b, writes
+}
