@@ -1,0 +1,127 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/ntfsedit/ntfsedit/volume"
+)
+
+func init() {
+	register(&command{
+		name:  "repair",
+		usage: "",
+		short: "Fix what check finds, in one transaction of the writer (same journal, all or nothing):\n" +
+			"link counts, index entries (dropped, inserted, rewritten, or the directory's index rebuilt),\n" +
+			"names whose parent is gone (orphans go to /found.000), $Extend\\$Reparse keys, the reparse\n" +
+			"flag, $MFT:$BITMAP and $Bitmap, $MFTMirr, torn records and cross-linked clusters.\n" +
+			"Exit status 0 when the volume checks clean afterwards, 1 otherwise.",
+		setup: setupWrite(func(fs *flag.FlagSet, w *writeFlags) {
+			fs.BoolVar(&w.removeBroken, "remove-broken-links", false, "also delete junctions and symbolic links whose targets do not exist (needs the link auditor)")
+		}),
+		run:     runRepair,
+		minArgs: 0, maxArgs: 0,
+	})
+}
+
+// checkVolume is the checker repair runs before, during and after its
+// transaction.
+var checkVolume = func(v *volume.Volume) ([]volume.Finding, error) {
+	return nil, errors.New("the checker is not built into this binary")
+}
+
+// brokenLinks is the link auditor's hook for --remove-broken-links (nil:
+// not available).
+var brokenLinks func(v *volume.Volume) ([]string, error)
+
+// errorsOnly keeps the findings that make a volume unclean.
+func errorsOnly(fs []volume.Finding) []volume.Finding {
+	var out []volume.Finding
+	for _, f := range fs {
+		if f.Severity == volume.SevError {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func runRepair(e *env, o *opts, _ []string) error {
+	if o.mftFile != "" {
+		return usagef("--mft-file is read-only input")
+	}
+	if o.w.dosNames {
+		return usagef("repair: --dos-names does not apply")
+	}
+	if o.w.removeBroken && brokenLinks == nil {
+		return fmt.Errorf("repair: %w", volume.ErrNoAudit)
+	}
+	w := volume.WriteOptions{Force: o.w.force}
+	if o.w.journal != "" {
+		w.Journal = volume.FileJournal(o.w.journal)
+	}
+	v, err := volume.OpenWritable(o.image, volume.Options{Offset: o.offset}, w)
+	if err != nil {
+		return err
+	}
+	defer v.Close()
+	if r := v.Replay(); r != nil && r.Replayed {
+		fmt.Fprintf(e.stderr, "ntfsedit: replayed journal %s (%d extents, %d bytes): an earlier commit was interrupted and is now complete\n", r.Journal, r.Extents, r.Bytes)
+	}
+	findings, err := checkVolume(v)
+	if err != nil {
+		return err
+	}
+	ropts := volume.RepairOptions{DryRun: o.w.dryRun, Recheck: checkVolume, RemoveBrokenLinks: o.w.removeBroken, BrokenLinks: brokenLinks}
+	var rep *volume.Report
+	if len(findings) == 0 && !o.w.removeBroken {
+		// Nothing to do: the plan of an empty transaction.
+		rep, err = volume.Repair(v, nil, volume.RepairOptions{DryRun: true})
+	} else {
+		rep, err = volume.Repair(v, findings, ropts)
+	}
+	if err != nil {
+		return err
+	}
+	if o.json {
+		return jsonLine(e.stdout, rep)
+	}
+	var b strings.Builder
+	for _, a := range rep.Actions {
+		fmt.Fprintf(&b, "%s\n", a)
+	}
+	if _, err := io.WriteString(e.stdout, b.String()); err != nil {
+		return err
+	}
+	if o.w.dryRun {
+		if err := printPlan(e, o, rep.Plan); err != nil {
+			return err
+		}
+		if left := errorsOnly(rep.Unfixed); len(left) > 0 {
+			for _, f := range left {
+				fmt.Fprintf(e.stdout, "not fixed: %s\n", f)
+			}
+			e.failed = true
+		}
+		return nil
+	}
+	after, err := checkVolume(v)
+	if err != nil {
+		return fmt.Errorf("check after repair: %w", err)
+	}
+	left := errorsOnly(after)
+	switch {
+	case len(left) > 0:
+		for _, f := range left {
+			fmt.Fprintf(e.stdout, "not fixed: %s\n", f)
+		}
+		e.failed = true
+	case len(rep.Actions) == 0:
+		fmt.Fprintln(e.stdout, "clean: nothing to repair")
+	default:
+		fmt.Fprintf(e.stdout, "repaired: %d fixes in one commit; check is clean\n", len(rep.Actions))
+	}
+	return nil
+}
