@@ -254,6 +254,11 @@ func TestRepairCorruptions(t *testing.T) {
 				}
 				cv.Close()
 			}
+			if keep != "" {
+				b, err := os.ReadFile(img)
+				fatal(t, err)
+				fatal(t, os.WriteFile(filepath.Join(keep, tc.name+".corrupt.img"), b, 0o644))
+			}
 			v := openRW(t, img, volume.WriteOptions{})
 			rep, err := volume.Repair(v, findings, volume.RepairOptions{})
 			if err != nil {
