@@ -105,7 +105,7 @@ func Repair(v *Volume, findings []Finding, opts RepairOptions) (*Report, error) 
 				return err
 			}
 		}
-		cur := findings
+		cur := actionable(findings)
 		for pass := 1; ; pass++ {
 			before := len(rep.Actions)
 			unfixed, err := r.pass(cur)
@@ -124,6 +124,7 @@ func Repair(v *Volume, findings []Finding, opts RepairOptions) (*Report, error) 
 			if err != nil {
 				return fmt.Errorf("volume: recheck after repair pass %d: %w", pass, err)
 			}
+			next = actionable(next)
 			if len(next) == 0 || len(rep.Actions) == before || pass == maxRepairPasses {
 				rep.Unfixed = append(rep.Unfixed, next...)
 				return nil
@@ -138,6 +139,20 @@ func Repair(v *Volume, findings []Finding, opts RepairOptions) (*Report, error) 
 		rep.Plan, err = v.UpdatePlan(fn)
 	}
 	return rep, err
+}
+
+// actionable drops the findings repair leaves alone: the stale sizes and
+// flags Windows and mkntfs keep in the directory entries of system files
+// (records below 16; a warning, and no tool rewrites them).
+func actionable(fs []Finding) []Finding {
+	var out []Finding
+	for _, f := range fs {
+		if f.Severity == SevWarning && (f.Code == CodeEntrySize || f.Code == CodeEntryFlags) && f.Ref.Record() < mft.RecordFirstUser {
+			continue
+		}
+		out = append(out, f)
+	}
+	return out
 }
 
 // repairer carries one repair transaction.
@@ -257,7 +272,21 @@ func (r *repairer) pass(fs []Finding) ([]Finding, error) {
 		}
 	}
 
-	// 4. Index entries, directory by directory.
+	// 4. Index entries, directory by directory. An entry rewritten from
+	// the record also indexes the name, so a name-not-indexed finding for
+	// the same name (a wrong sequence number hides the entry) is not a
+	// second insert.
+	type dirName struct {
+		dir  mft.RecordNumber
+		name string
+	}
+	rewritten := map[dirName]bool{}
+	for _, f := range fs {
+		switch f.Code {
+		case CodeEntrySequence, CodeEntryFlags, CodeEntrySize:
+			rewritten[dirName{f.Parent, f.Name}] = true
+		}
+	}
 	for _, f := range fs {
 		switch f.Code {
 		case CodeEntryDangling:
@@ -271,7 +300,7 @@ func (r *repairer) pass(fs []Finding) ([]Finding, error) {
 			o.drops = append(o.drops, f)
 			o.inserts = append(o.inserts, f)
 		case CodeNameNotIndexed:
-			if !paired[recName{f.Record, f.Name}] {
+			if !paired[recName{f.Record, f.Name}] && !rewritten[dirName{f.Parent, f.Name}] {
 				ops(f.Parent).inserts = append(ops(f.Parent).inserts, f)
 			}
 		case CodeIndexOrder, CodeIndexFixup, CodeIndexCorrupt, CodeIndexBitmap:

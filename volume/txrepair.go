@@ -1,6 +1,7 @@
 package volume
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -55,7 +56,7 @@ func forceFixups(b []byte) error {
 	if len(b) < 8 {
 		return errors.New("volume: record too short")
 	}
-	off, count := int(le16(b[4:])), int(le16(b[6:]))
+	off, count := int(binary.LittleEndian.Uint16(b[4:])), int(binary.LittleEndian.Uint16(b[6:]))
 	if count < 1 || off+2*count > len(b) || (count-1)*mft.SectorSize > len(b) {
 		return fmt.Errorf("volume: update sequence array %#x/%d out of bounds", off, count)
 	}
@@ -102,7 +103,7 @@ func (tx *Tx) freeBroken(n mft.RecordNumber, raw []byte) error {
 	if n < mft.RecordFirstUser {
 		return fmt.Errorf("volume: system record %d is unreadable: not freed (restore it from $MFTMirr or a backup)", n)
 	}
-	seq := le16(raw[0x10:])
+	seq := binary.LittleEndian.Uint16(raw[0x10:])
 	rec, err := tx.blankRecord(n, nextSeq(seq))
 	if err != nil {
 		return err
@@ -133,8 +134,6 @@ func (tx *Tx) blankRecord(n mft.RecordNumber, seq uint16) (*mft.Record, error) {
 		HasNumber:      true,
 	}, nil
 }
-
-func le16(b []byte) uint16 { return uint16(b[0]) | uint16(b[1])<<8 }
 
 // putRawRecord stages the protected bytes b of record n in $MFT and, for
 // mirrored records, in $MFTMirr.
