@@ -106,7 +106,7 @@ func Repair(v *Volume, findings []Finding, opts RepairOptions) (*Report, error) 
 			}
 		}
 		cur := actionable(findings)
-		for pass := 1; ; pass++ {
+		for pass := 1; len(cur) > 0; pass++ {
 			before := len(rep.Actions)
 			unfixed, err := r.pass(cur)
 			if err != nil {
@@ -131,6 +131,7 @@ func Repair(v *Volume, findings []Finding, opts RepairOptions) (*Report, error) 
 			}
 			cur = next
 		}
+		return nil
 	}
 	var err error
 	if opts.DryRun {
