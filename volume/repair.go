@@ -23,11 +23,12 @@ type RepairOptions struct {
 	// given.
 	Recheck func(v *Volume) ([]Finding, error)
 	// RemoveBrokenLinks deletes the junctions and symbolic links that
-	// BrokenLinks names (paths on the volume).
+	// BrokenLinks reports, after the other fixes.
 	RemoveBrokenLinks bool
-	// BrokenLinks lists the links whose targets do not resolve; it is the
-	// link auditor's hook. RemoveBrokenLinks without it is an error.
-	BrokenLinks func(v *Volume) ([]string, error)
+	// BrokenLinks lists the links Windows cannot open (normally
+	// BrokenLinks of the link auditor, with the volume's drive letter).
+	// RemoveBrokenLinks without it is an error.
+	BrokenLinks func(v *Volume) ([]AuditFinding, error)
 }
 
 // maxRepairPasses bounds the fix-and-recheck loop.
@@ -100,36 +101,14 @@ func Repair(v *Volume, findings []Finding, opts RepairOptions) (*Report, error) 
 	fn := func(tx *Tx) error {
 		rep.Actions, rep.Unfixed, rep.Passes = rep.Actions[:0], rep.Unfixed[:0], 0
 		r := &repairer{tx: tx, rep: rep}
-		if opts.RemoveBrokenLinks {
-			if err := r.removeBrokenLinks(opts); err != nil {
-				return err
-			}
+		if opts.RemoveBrokenLinks && opts.BrokenLinks == nil {
+			return ErrNoAudit
 		}
-		cur := actionable(findings)
-		for pass := 1; len(cur) > 0; pass++ {
-			before := len(rep.Actions)
-			unfixed, err := r.pass(cur)
-			if err != nil {
-				return err
-			}
-			rep.Passes = pass
-			if opts.Recheck == nil {
-				rep.Unfixed = append(rep.Unfixed, unfixed...)
-				return nil
-			}
-			if err := tx.finish(); err != nil { // bitmaps, for the checker to see
-				return err
-			}
-			next, err := opts.Recheck(v)
-			if err != nil {
-				return fmt.Errorf("volume: recheck after repair pass %d: %w", pass, err)
-			}
-			next = actionable(next)
-			if len(next) == 0 || len(rep.Actions) == before || pass == maxRepairPasses {
-				rep.Unfixed = append(rep.Unfixed, next...)
-				return nil
-			}
-			cur = next
+		if err := r.fixAll(findings, opts); err != nil {
+			return err
+		}
+		if opts.RemoveBrokenLinks {
+			return r.removeBrokenLinks(opts)
 		}
 		return nil
 	}
@@ -140,6 +119,38 @@ func Repair(v *Volume, findings []Finding, opts RepairOptions) (*Report, error) 
 		rep.Plan, err = v.UpdatePlan(fn)
 	}
 	return rep, err
+}
+
+// fixAll runs the passes: fixes, recheck, fixes of what is left.
+func (r *repairer) fixAll(findings []Finding, opts RepairOptions) error {
+	tx, rep, v := r.tx, r.rep, r.tx.v
+	cur := actionable(findings)
+	for pass := 1; len(cur) > 0; pass++ {
+		before := len(rep.Actions)
+		unfixed, err := r.pass(cur)
+		if err != nil {
+			return err
+		}
+		rep.Passes = pass
+		if opts.Recheck == nil {
+			rep.Unfixed = append(rep.Unfixed, unfixed...)
+			return nil
+		}
+		if err := tx.finish(); err != nil { // bitmaps, for the checker to see
+			return err
+		}
+		next, err := opts.Recheck(v)
+		if err != nil {
+			return fmt.Errorf("volume: recheck after repair pass %d: %w", pass, err)
+		}
+		next = actionable(next)
+		if len(next) == 0 || len(rep.Actions) == before || pass == maxRepairPasses {
+			rep.Unfixed = append(rep.Unfixed, next...)
+			return nil
+		}
+		cur = next
+	}
+	return nil
 }
 
 // actionable drops the findings repair leaves alone: the stale sizes and
@@ -534,23 +545,16 @@ func (tx *Tx) copyBootBackup(off int64) error {
 
 // removeBrokenLinks removes the links the auditor says are broken.
 func (r *repairer) removeBrokenLinks(opts RepairOptions) error {
-	if opts.BrokenLinks == nil {
-		return ErrNoAudit
-	}
-	paths, err := opts.BrokenLinks(r.tx.v)
+	links, err := opts.BrokenLinks(r.tx.v)
 	if err != nil {
-		return err
+		return fmt.Errorf("volume: find broken links: %w", err)
 	}
-	for _, p := range paths {
-		f, err := r.tx.lookup(p)
-		if err != nil {
+	for _, l := range links {
+		if err := r.tx.RemoveFile(l.Path); err != nil {
 			return err
 		}
-		if err := r.tx.RemoveFile(p); err != nil {
-			return err
-		}
-		r.rep.Actions = append(r.rep.Actions, RepairAction{Action: "remove-link", Record: f.Number(), Path: p,
-			Message: fmt.Sprintf("record %d: broken link removed", f.Number())})
+		r.rep.Actions = append(r.rep.Actions, RepairAction{Action: "remove-link", Record: l.Record, Path: l.Path,
+			Message: fmt.Sprintf("record %d: %s to %s removed (%s: %s)", l.Record, l.Kind, l.Target, l.Code, l.Message)})
 	}
 	return nil
 }

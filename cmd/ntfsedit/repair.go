@@ -11,6 +11,7 @@ import (
 )
 
 func init() {
+	var ao volume.AuditOptions
 	register(&command{
 		name:  "repair",
 		usage: "",
@@ -20,9 +21,13 @@ func init() {
 			"flag, $MFT:$BITMAP and $Bitmap, $MFTMirr, torn records and cross-linked clusters.\n" +
 			"Exit status 0 when the volume checks clean afterwards, 1 otherwise.",
 		setup: setupWrite(func(fs *flag.FlagSet, w *writeFlags) {
-			fs.BoolVar(&w.removeBroken, "remove-broken-links", false, "also delete junctions and symbolic links whose targets do not exist (needs the link auditor)")
+			fs.BoolVar(&w.removeBroken, "remove-broken-links", false, "also delete the junctions and symbolic links Windows cannot open (audit's broken links)")
+			fs.StringVar(&ao.Drive, "drive", "", "with --remove-broken-links: the drive letter the volume has on Windows (C:), so that targets on it are resolved")
+			fs.StringVar(&ao.VolumeGUID, "volume-guid", "", "with --remove-broken-links: the volume's GUID, for \\??\\Volume{GUID}\\ targets")
 		}),
-		run:     runRepair,
+		run: func(e *env, o *opts, args []string) error {
+			return runRepair(e, o, args, ao)
+		},
 		minArgs: 0, maxArgs: 0,
 	})
 }
@@ -32,10 +37,6 @@ func init() {
 var checkVolume = func(v *volume.Volume) ([]volume.Finding, error) {
 	return nil, errors.New("the checker is not built into this binary")
 }
-
-// brokenLinks is the link auditor's hook for --remove-broken-links (nil:
-// not available).
-var brokenLinks func(v *volume.Volume) ([]string, error)
 
 // errorsOnly keeps the findings that make a volume unclean.
 func errorsOnly(fs []volume.Finding) []volume.Finding {
@@ -48,16 +49,17 @@ func errorsOnly(fs []volume.Finding) []volume.Finding {
 	return out
 }
 
-func runRepair(e *env, o *opts, _ []string) error {
+func runRepair(e *env, o *opts, _ []string, ao volume.AuditOptions) error {
 	if o.mftFile != "" {
 		return usagef("--mft-file is read-only input")
 	}
 	if o.w.dosNames {
 		return usagef("repair: --dos-names does not apply")
 	}
-	if o.w.removeBroken && brokenLinks == nil {
-		return fmt.Errorf("repair: %w", volume.ErrNoAudit)
+	if (ao.Drive != "" || ao.VolumeGUID != "") && !o.w.removeBroken {
+		return usagef("repair: --drive and --volume-guid go with --remove-broken-links")
 	}
+	brokenLinks := func(v *volume.Volume) ([]volume.AuditFinding, error) { return volume.BrokenLinks(v, "/", ao) }
 	w := volume.WriteOptions{Force: o.w.force}
 	if o.w.journal != "" {
 		w.Journal = volume.FileJournal(o.w.journal)

@@ -2,6 +2,7 @@ package interop
 
 import (
 	"bytes"
+	"errors"
 	"crypto/sha256"
 	"encoding/hex"
 	"os"
@@ -450,4 +451,52 @@ func repairOn(t *testing.T, img []byte, findings []volume.Finding, failAt int, m
 	}
 	v2.Close()
 	return b, writes
+}
+
+// TestRepairRemoveBrokenLinks: with RemoveBrokenLinks the links the
+// auditor finds broken are removed, the others kept, as ntfs-3g sees it.
+func TestRepairRemoveBrokenLinks(t *testing.T) {
+	oracle.Require(t, "ntfs-3g")
+	img := freshImage(t, 8<<20)
+	v := openRW(t, img, volume.WriteOptions{})
+	err := v.Update(func(tx *volume.Tx) error {
+		for _, f := range []func() error{
+			func() error { return tx.Mkdir("/d") },
+			func() error { return tx.Create("/d/a.txt", strings.NewReader("a")) },
+			func() error { return tx.Junction("/dead-junction", `C:\nowhere`) },
+			func() error { return tx.Junction("/good-junction", `C:\d`) },
+			func() error { return tx.Symlink("/d/dead-link", `missing.txt`, volume.SymlinkOptions{}) },
+			func() error { return tx.Symlink("/d/good-link", `a.txt`, volume.SymlinkOptions{}) },
+		} {
+			if err := f(); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	fatal(t, err)
+	broken := func(v *volume.Volume) ([]volume.AuditFinding, error) {
+		return volume.BrokenLinks(v, "/", volume.AuditOptions{Drive: "C:"})
+	}
+	if _, err := volume.Repair(v, nil, volume.RepairOptions{RemoveBrokenLinks: true}); !errors.Is(err, volume.ErrNoAudit) {
+		t.Errorf("RemoveBrokenLinks without a hook: %v, want ErrNoAudit", err)
+	}
+	rep, err := volume.Repair(v, nil, volume.RepairOptions{RemoveBrokenLinks: true, BrokenLinks: broken})
+	fatal(t, err)
+	var removed []string
+	for _, a := range rep.Actions {
+		removed = append(removed, a.Action+" "+a.Path)
+	}
+	if d := cmp.Diff([]string{"remove-link /d/dead-link", "remove-link /dead-junction"}, removed); d != "" {
+		t.Errorf("actions (-want +got):\n%s", d)
+	}
+	fatal(t, v.Close())
+	var got []string
+	for _, e := range repairTree(t, img) {
+		got = append(got, e.Path)
+	}
+	want := []string{"/", "/d", "/d/a.txt", "/d/good-link", "/good-junction"}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("ntfs-3g tree (-want +got):\n%s", d)
+	}
 }
