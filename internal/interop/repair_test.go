@@ -7,6 +7,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -37,6 +38,9 @@ type repairCase struct {
 	// changed are files whose content the repair may change (cross links:
 	// the later file gets a copy of the shared clusters).
 	changed []string
+	// moved are paths the repair gives a new name (orphans into
+	// /found.000), old to new.
+	moved map[string]string
 }
 
 func fatal(t *testing.T, err error) {
@@ -197,6 +201,38 @@ var repairCases = []repairCase{
 		}
 		return fs
 	}},
+	// Beyond the checker's list: a record torn past saving, a name whose
+	// parent is a file, a directory freed under its files.
+	{name: "torn-record-garbage", gone: []string{"/dir1/dir2/deep.txt"}, corrupt: func(t *testing.T, img string, ref *volume.Volume) []volume.Finding {
+		n, err := corrupt.TornRecordFixup(img, "/dir1/dir2/deep.txt")
+		fatal(t, err)
+		// The first attribute's length becomes impossible too.
+		off := ref.Info().MFTCluster*int64(ref.ClusterSize()) + int64(n)*int64(ref.RecordSize())
+		b, err := os.ReadFile(img)
+		fatal(t, err)
+		ao := off + int64(b[off+0x14]) | int64(b[off+0x15])<<8
+		copy(b[ao+4:], []byte{0xff, 0xff, 0, 0})
+		fatal(t, os.WriteFile(img, b, 0o644))
+		return []volume.Finding{{Code: volume.CodeRecordFixup, Record: n},
+			entryFinding(t, ref, volume.CodeEntryDangling, "/dir1/dir2/deep.txt")}
+	}},
+	{name: "parent-is-a-file", corrupt: func(t *testing.T, img string, ref *volume.Volume) []volume.Finding {
+		n, err := corrupt.FileNameParent(img, "/dir1/dir2/deep.txt", "/only.txt")
+		fatal(t, err)
+		return []volume.Finding{
+			{Code: volume.CodeBadParent, Record: n, Parent: refFile(t, ref, "/only.txt").Number(), Name: "deep.txt"},
+			entryFinding(t, ref, volume.CodeEntryNoName, "/dir1/dir2/deep.txt"),
+		}
+	}},
+	{name: "parent-freed", gone: []string{"/dir1/dir2"}, moved: map[string]string{"/dir1/dir2/deep.txt": "/found.000/deep.txt"},
+		corrupt: func(t *testing.T, img string, ref *volume.Volume) []volume.Finding {
+			n, err := corrupt.FreeRecord(img, "/dir1/dir2", false)
+			fatal(t, err)
+			return []volume.Finding{
+				entryFinding(t, ref, volume.CodeEntryDangling, "/dir1/dir2"),
+				{Code: volume.CodeBadParent, Record: refFile(t, ref, "/dir1/dir2/deep.txt").Number(), Parent: n, Name: "deep.txt"},
+			}
+		}},
 }
 
 func openRO(img string) (*volume.Volume, error) { return volume.Open(img, volume.Options{}) }
@@ -285,8 +321,8 @@ func TestRepairCorruptions(t *testing.T) {
 				}
 			}
 			// ntfs-3g sees the uncorrupted tree.
-			exp := expectTree(want, tc.gone, changed)
 			got := repairTree(t, img)
+			exp := expectTree(want, tc.gone, changed, tc.moved, got)
 			if d := cmp.Diff(exp, got); d != "" {
 				t.Errorf("ntfs-3g tree after repair (-want +got):\n%s", d)
 			}
@@ -315,9 +351,17 @@ func fileSHA(t *testing.T, v *volume.Volume, p string) string {
 }
 
 // expectTree is want without gone, with the content of changed files
-// replaced.
-func expectTree(want []oracle.Entry, gone []string, changed map[string]string) []oracle.Entry {
+// replaced and moved files under their new names (in a directory of got's,
+// /found.000).
+func expectTree(want []oracle.Entry, gone []string, changed map[string]string, moved map[string]string, got []oracle.Entry) []oracle.Entry {
 	var out []oracle.Entry
+	if len(moved) > 0 {
+		for _, e := range got {
+			if e.Path == volume.FoundDir {
+				out = append(out, e)
+			}
+		}
+	}
 	for _, e := range want {
 		skip := false
 		for _, g := range gone {
@@ -331,8 +375,12 @@ func expectTree(want []oracle.Entry, gone []string, changed map[string]string) [
 		if h, ok := changed[e.Path]; ok {
 			e.SHA256 = h
 		}
+		if p, ok := moved[e.Path]; ok {
+			e.Path = p
+		}
 		out = append(out, e)
 	}
+	slices.SortFunc(out, func(a, b oracle.Entry) int { return strings.Compare(a.Path, b.Path) })
 	return out
 }
 
