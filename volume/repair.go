@@ -94,8 +94,10 @@ type Report struct {
 //     what is in use; mftmirr-mismatch: $MFTMirr is copied from $MFT;
 //     boot-backup: the backup boot sector is copied from the boot sector.
 //
-// Other codes (cluster-cross, security-id, attr-*, boot-invalid) are left
-// in Report.Unfixed.
+// Other codes (security-id, attr-*, boot-invalid) are left in
+// Report.Unfixed, and so are findings whose fix does not apply (a system
+// record that does not read). A fix that fails part way fails the whole
+// repair: nothing is written.
 func Repair(v *Volume, findings []Finding, opts RepairOptions) (*Report, error) {
 	rep := &Report{Actions: []RepairAction{}, Unfixed: []Finding{}}
 	fn := func(tx *Tx) error {
@@ -273,8 +275,9 @@ func (r *repairer) pass(fs []Finding) ([]Finding, error) {
 		}
 		path, err := tx.adoptOrphan(n, isBad)
 		if err != nil {
-			unfixed = append(unfixed, list...)
-			continue
+			// Names may already be gone from the record: nothing of this
+			// transaction may be committed.
+			return nil, fmt.Errorf("volume: record %d: move to %s: %w", n, FoundDir, err)
 		}
 		for _, f := range list {
 			r.did(f, "drop-name", "record %d: $FILE_NAME %q removed (parent %d is not a directory in use)", n, f.Name, f.Parent)
@@ -407,16 +410,13 @@ func (r *repairer) pass(fs []Finding) ([]Finding, error) {
 	// (the later claimant; a system file never) gets its own copy.
 	for _, f := range by[CodeClusterCross] {
 		n := max(f.Record, f.Ref.Record())
-		if min(f.Record, f.Ref.Record()) < mft.RecordFirstUser && n >= mft.RecordFirstUser {
-			n = max(f.Record, f.Ref.Record())
-		} else if n < mft.RecordFirstUser {
+		if n < mft.RecordFirstUser {
 			unfixed = append(unfixed, f)
 			continue
 		}
 		moved, err := tx.unshareClusters(n, f.LCN, max(f.Count, 1))
 		if err != nil {
-			unfixed = append(unfixed, f)
-			continue
+			return nil, fmt.Errorf("volume: record %d: copy shared clusters: %w", n, err)
 		}
 		if moved {
 			r.did(f, "unshare-clusters", "record %d: clusters %d-%d copied to its own clusters (shared with record %d)", n, f.LCN, f.LCN+max(f.Count, 1)-1, min(f.Record, f.Ref.Record()))
