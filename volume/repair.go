@@ -90,6 +90,8 @@ type Report struct {
 //   - reparse-flag: $STANDARD_INFORMATION follows the $REPARSE_POINT;
 //     reparse-key-missing, reparse-key-stale: the $Extend\$Reparse key is
 //     added or dropped.
+//   - cluster-cross: the file with the higher record number gets its own
+//     copy of the shared clusters.
 //   - mft-bitmap, cluster-bitmap: $MFT:$BITMAP and $Bitmap are rebuilt from
 //     what is in use; mftmirr-mismatch: $MFTMirr is copied from $MFT;
 //     boot-backup: the backup boot sector is copied from the boot sector.
