@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -34,8 +33,8 @@ func init() {
 
 // checkVolume is the checker repair runs before, during and after its
 // transaction.
-var checkVolume = func(v *volume.Volume) ([]volume.Finding, error) {
-	return nil, errors.New("the checker is not built into this binary")
+func checkVolume(v *volume.Volume) ([]volume.Finding, error) {
+	return volume.Check(v, volume.CheckOptions{})
 }
 
 // errorsOnly keeps the findings that make a volume unclean.

@@ -279,65 +279,107 @@ func TestRepairCorruptions(t *testing.T) {
 	want := repairTree(t, refImg)
 	keep := os.Getenv("NTFSEDIT_KEEP_REPAIRED") // a directory: keep each repaired image there
 	for _, tc := range repairCases {
-		t.Run(tc.name, func(t *testing.T) {
-			img := oracle.CopyImage(t, refImg)
-			findings := tc.corrupt(t, img, ref)
-			changed := map[string]string{}
-			if len(tc.changed) > 0 {
-				cv, err := openRO(img)
-				fatal(t, err)
-				for _, p := range tc.changed {
-					changed[p] = fileSHA(t, cv, p)
+		// "check": the checker's findings, rechecked between passes, as
+		// the repair verb does; "by-code": the findings the corruption
+		// implies (finding.go's fields), one pass, so that each fix is
+		// tested whatever the checker reports.
+		for _, mode := range []string{"check", "by-code"} {
+			t.Run(tc.name+"/"+mode, func(t *testing.T) {
+				img := oracle.CopyImage(t, refImg)
+				findings := tc.corrupt(t, img, ref)
+				changed := map[string]string{}
+				if len(tc.changed) > 0 {
+					cv, err := openRO(img)
+					fatal(t, err)
+					for _, p := range tc.changed {
+						changed[p] = fileSHA(t, cv, p)
+					}
+					cv.Close()
 				}
-				cv.Close()
-			}
-			if keep != "" {
-				b, err := os.ReadFile(img)
-				fatal(t, err)
-				fatal(t, os.WriteFile(filepath.Join(keep, tc.name+".corrupt.img"), b, 0o644))
-			}
-			v := openRW(t, img, volume.WriteOptions{})
-			rep, err := volume.Repair(v, findings, volume.RepairOptions{})
-			if err != nil {
-				t.Fatalf("Repair: %v", err)
-			}
-			if len(rep.Unfixed) > 0 {
-				t.Errorf("unfixed: %v", rep.Unfixed)
-			}
-			if len(rep.Actions) == 0 {
-				t.Errorf("no action for %v", findings)
-			}
-			for _, a := range rep.Actions {
-				t.Log(a)
-			}
-			if err := v.Close(); err != nil {
-				t.Fatal(err)
-			}
-			if keep != "" {
-				b, err := os.ReadFile(img)
-				fatal(t, err)
-				if err := os.WriteFile(filepath.Join(keep, tc.name+".img"), b, 0o644); err != nil {
+				if keep != "" && mode == "check" {
+					b, err := os.ReadFile(img)
+					fatal(t, err)
+					fatal(t, os.WriteFile(filepath.Join(keep, tc.name+".corrupt.img"), b, 0o644))
+				}
+				v := openRW(t, img, volume.WriteOptions{})
+				var opts volume.RepairOptions
+				if mode == "check" {
+					findings = checkErrors(t, v)
+					if len(findings) == 0 {
+						t.Fatal("check finds nothing on the corrupted image")
+					}
+					opts.Recheck = checkAll
+				}
+				rep, err := volume.Repair(v, findings, opts)
+				if err != nil {
+					t.Fatalf("Repair: %v", err)
+				}
+				for _, a := range rep.Actions {
+					t.Log(a)
+				}
+				if len(rep.Unfixed) > 0 {
+					t.Errorf("unfixed: %v", rep.Unfixed)
+				}
+				if len(rep.Actions) == 0 {
+					t.Errorf("no action for %v", findings)
+				}
+				if left := checkErrors(t, v); len(left) > 0 {
+					t.Errorf("check after repair: %v", left)
+				}
+				if err := v.Close(); err != nil {
 					t.Fatal(err)
 				}
-			}
-			// ntfs-3g sees the uncorrupted tree.
-			got := repairTree(t, img)
-			exp := expectTree(want, tc.gone, changed, tc.moved, got)
-			if d := cmp.Diff(exp, got); d != "" {
-				t.Errorf("ntfs-3g tree after repair (-want +got):\n%s", d)
-			}
-			// fls shows every name live, with no anomaly.
-			checkFlsClean(t, img, exp)
-			// A second repair of the same findings finds nothing to do.
-			v2 := openRW(t, img, volume.WriteOptions{})
-			defer v2.Close()
-			for _, e := range exp {
-				if _, err := v2.Lookup(e.Path); err != nil {
-					t.Errorf("our reader: %v", err)
+				if keep != "" && mode == "check" {
+					b, err := os.ReadFile(img)
+					fatal(t, err)
+					fatal(t, os.WriteFile(filepath.Join(keep, tc.name+".img"), b, 0o644))
 				}
-			}
-		})
+				// The repaired image reopened: check is clean, and a repair
+				// plans nothing.
+				v2 := openRW(t, img, volume.WriteOptions{})
+				defer v2.Close()
+				if left := checkErrors(t, v2); len(left) > 0 {
+					t.Errorf("check of the reopened image: %v", left)
+				}
+				again, err := volume.Repair(v2, checkErrors(t, v2), volume.RepairOptions{DryRun: true, Recheck: checkAll})
+				fatal(t, err)
+				if n := len(again.Plan.Records) + len(again.Plan.IndexBlocks) + len(again.Plan.Bitmaps); n != 0 || len(again.Actions) != 0 {
+					t.Errorf("a second repair plans %d writes: %v", n, again.Actions)
+				}
+				// ntfs-3g sees the uncorrupted tree.
+				got := repairTree(t, img)
+				exp := expectTree(want, tc.gone, changed, tc.moved, got)
+				if d := cmp.Diff(exp, got); d != "" {
+					t.Errorf("ntfs-3g tree after repair (-want +got):\n%s", d)
+				}
+				// fls shows every name live, with no anomaly.
+				checkFlsClean(t, img, exp)
+				for _, e := range exp {
+					if _, err := v2.Lookup(e.Path); err != nil {
+						t.Errorf("our reader: %v", err)
+					}
+				}
+			})
+		}
 	}
+}
+
+func checkAll(v *volume.Volume) ([]volume.Finding, error) {
+	return volume.Check(v, volume.CheckOptions{})
+}
+
+// checkErrors is what Check reports, warnings left out.
+func checkErrors(t *testing.T, v *volume.Volume) []volume.Finding {
+	t.Helper()
+	fs, err := checkAll(v)
+	fatal(t, err)
+	var out []volume.Finding
+	for _, f := range fs {
+		if f.Severity == volume.SevError {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 func fileSHA(t *testing.T, v *volume.Volume, p string) string {
@@ -415,12 +457,18 @@ func checkFlsClean(t *testing.T, img string, tree []oracle.Entry) {
 	}
 }
 
-// TestRepairCleanPlan: a repair without findings plans nothing.
+// TestRepairCleanPlan: on a clean image (warnings aside) a repair plans
+// nothing.
 func TestRepairCleanPlan(t *testing.T) {
 	img := oracle.CopyImage(t, corrupt.RefImage(t))
 	v := openRW(t, img, volume.WriteOptions{})
 	defer v.Close()
-	rep, err := volume.Repair(v, nil, volume.RepairOptions{DryRun: true})
+	if left := checkErrors(t, v); len(left) > 0 {
+		t.Fatalf("the reference image does not check clean: %v", left)
+	}
+	all, err := checkAll(v) // warnings (stale sizes of system files) included
+	fatal(t, err)
+	rep, err := volume.Repair(v, all, volume.RepairOptions{DryRun: true, Recheck: checkAll})
 	if err != nil {
 		t.Fatal(err)
 	}
