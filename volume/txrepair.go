@@ -437,7 +437,16 @@ func (tx *Tx) rebuildIndex(dir mft.RecordNumber, names []childName) error {
 			}
 		}
 	}
-	sort.Slice(names, func(i, j int) bool { return tx.v.fileNameCompare(names[i].key, names[j].key) < 0 })
+	// Inserted in a scrambled (but fixed) order: B-tree nodes split in
+	// half, so keys in collation order would leave every block half full,
+	// while keys in random order fill them to about 70%.
+	sort.Slice(names, func(i, j int) bool {
+		hi, hj := scramble(names[i].key), scramble(names[j].key)
+		if hi != hj {
+			return hi < hj
+		}
+		return tx.v.fileNameCompare(names[i].key, names[j].key) < 0
+	})
 	for _, n := range names {
 		if err := x.ed.Insert(index.Entry{Ref: n.ref, Key: n.key}); err != nil {
 			if errors.Is(err, index.ErrExists) {
@@ -613,4 +622,17 @@ func (tx *Tx) adoptOrphan(n mft.RecordNumber, bad func(fn mft.FileName) bool) (s
 		return "", err
 	}
 	return JoinPath(FoundDir, name), nil
+}
+
+// scramble is the FNV-1a hash of a key's name.
+func scramble(key []byte) uint64 {
+	h := uint64(14695981039346656037)
+	if len(key) > 0x42 {
+		key = key[0x42:]
+	}
+	for _, c := range key {
+		h ^= uint64(c)
+		h *= 1099511628211
+	}
+	return h
 }
