@@ -224,6 +224,29 @@ var repairCases = []repairCase{
 			entryFinding(t, ref, volume.CodeEntryNoName, "/dir1/dir2/deep.txt"),
 		}
 	}},
+	{name: "reparse-point-freed", gone: []string{"/junction"}, corrupt: func(t *testing.T, img string, ref *volume.Volume) []volume.Finding {
+		f := refFile(t, ref, "/junction")
+		_, err := corrupt.FreeRecord(img, "/junction", false)
+		fatal(t, err)
+		return []volume.Finding{entryFinding(t, ref, volume.CodeEntryDangling, "/junction"),
+			{Code: volume.CodeReparseKeyStale, Ref: f.Ref(), Got: 0xA0000003}}
+	}},
+	{name: "si-reparse-flag", corrupt: func(t *testing.T, img string, ref *volume.Volume) []volume.Finding {
+		f := refFile(t, ref, "/junction")
+		// FILE_ATTRIBUTE_REPARSE_POINT cleared in $STANDARD_INFORMATION
+		// (the first attribute, in the record's first sector).
+		off := ref.Info().MFTCluster*int64(ref.ClusterSize()) + int64(f.Number())*int64(ref.RecordSize())
+		b, err := os.ReadFile(img)
+		fatal(t, err)
+		ao := off + (int64(b[off+0x14]) | int64(b[off+0x15])<<8)
+		if mft.AttrType(b[ao]) != mft.AttrStandardInformation {
+			t.Fatalf("record %d: first attribute is %#x", f.Number(), b[ao])
+		}
+		vo := ao + (int64(b[ao+0x14]) | int64(b[ao+0x15])<<8)
+		b[vo+0x21] &^= 0x04 // 0x400 in the u32 at 0x20
+		fatal(t, os.WriteFile(img, b, 0o644))
+		return []volume.Finding{{Code: volume.CodeReparseFlag, Record: f.Number(), Want: 1, Got: 0}}
+	}},
 	{name: "parent-freed", gone: []string{"/dir1/dir2"}, moved: map[string]string{"/dir1/dir2/deep.txt": "/found.000/deep.txt"},
 		corrupt: func(t *testing.T, img string, ref *volume.Volume) []volume.Finding {
 			n, err := corrupt.FreeRecord(img, "/dir1/dir2", false)
