@@ -96,7 +96,12 @@ type Report struct {
 //     what is in use; mftmirr-mismatch: $MFTMirr is copied from $MFT;
 //     boot-backup: the backup boot sector is copied from the boot sector.
 //
-// Other codes (security-id, attr-*, boot-invalid) are left in
+//   - attr-order: the record's attributes are sorted; attr-instance: the
+//     next instance number is raised past the largest and repeated ones
+//     renumbered (not in records an $ATTRIBUTE_LIST names by instance).
+//
+// Other codes (security-id, attr-corrupt, attrlist-corrupt, boot-invalid,
+// mftmirr-missing when $MFTMirr cannot be written) are left in
 // Report.Unfixed, and so are findings whose fix does not apply (a system
 // record that does not read). A fix that fails part way fails the whole
 // repair: nothing is written.
@@ -219,6 +224,38 @@ func (r *repairer) pass(fs []Finding) ([]Finding, error) {
 			r.did(f, "reprotect", "record %d: fixups rewritten (the record is otherwise intact)", f.Record)
 		} else {
 			r.did(f, "free", "record %d: unreadable, freed", f.Record)
+		}
+	}
+
+	// Attributes out of order, instance numbers repeated or too high.
+	done = map[mft.RecordNumber]bool{}
+	for _, f := range by[CodeAttrOrder] {
+		if done[f.Record] {
+			continue
+		}
+		done[f.Record] = true
+		moved, err := tx.sortAttrs(f.Record)
+		if err != nil {
+			unfixed = append(unfixed, f)
+			continue
+		}
+		if moved {
+			r.did(f, "sort-attributes", "record %d: attributes sorted by type and name", f.Record)
+		}
+	}
+	done = map[mft.RecordNumber]bool{}
+	for _, f := range by[CodeAttrInstance] {
+		if done[f.Record] {
+			continue
+		}
+		done[f.Record] = true
+		changed, err := tx.fixInstances(f.Record)
+		if err != nil {
+			unfixed = append(unfixed, f)
+			continue
+		}
+		if changed {
+			r.did(f, "instances", "record %d: attribute instance numbers made unique, next instance raised past them", f.Record)
 		}
 	}
 
@@ -461,7 +498,7 @@ func (r *repairer) pass(fs []Finding) ([]Finding, error) {
 			r.did(fs[0], "sync-mirror", "$MFTMirr: records %s copied from $MFT", strings.Join(s, ", "))
 		}
 	}
-	for _, c := range []Code{CodeSecurityID, CodeAttrOrder, CodeAttrInstance, CodeAttrCorrupt,
+	for _, c := range []Code{CodeSecurityID, CodeAttrCorrupt,
 		CodeAttrListCorrupt, CodeBootInvalid} {
 		unfixed = append(unfixed, by[c]...)
 	}

@@ -636,3 +636,63 @@ func scramble(key []byte) uint64 {
 	}
 	return h
 }
+
+// sortAttrs puts record n's attributes in the order NTFS keeps them: by
+// type, then by name through $UpCase. It reports whether anything moved.
+func (tx *Tx) sortAttrs(n mft.RecordNumber) (bool, error) {
+	rec, err := tx.readRecord(n)
+	if err != nil {
+		return false, err
+	}
+	less := func(a, b *mft.Attr) int {
+		if a.Type != b.Type {
+			if a.Type < b.Type {
+				return -1
+			}
+			return 1
+		}
+		return tx.v.upcase.CompareNames(a.Name, b.Name)
+	}
+	if sort.SliceIsSorted(rec.Attrs, func(i, j int) bool { return less(&rec.Attrs[i], &rec.Attrs[j]) < 0 }) {
+		return false, nil
+	}
+	sort.SliceStable(rec.Attrs, func(i, j int) bool { return less(&rec.Attrs[i], &rec.Attrs[j]) < 0 })
+	return true, tx.putRecord(rec, "update")
+}
+
+// fixInstances makes record n's attribute instance numbers unique and
+// below its next instance number: the next instance number moves past
+// the largest, and a repeated one is renumbered. A record whose
+// attributes an $ATTRIBUTE_LIST names by instance (an extension record,
+// or a base record with a list) only gets its next instance number
+// raised: renumbering would orphan list entries.
+func (tx *Tx) fixInstances(n mft.RecordNumber) (bool, error) {
+	rec, err := tx.readRecord(n)
+	if err != nil {
+		return false, err
+	}
+	listed := !rec.IsBase() || rec.Find(mft.AttrAttributeList, nil) != nil
+	next := rec.NextAttrID
+	for i := range rec.Attrs {
+		next = max(next, rec.Attrs[i].ID+1)
+	}
+	changed := next != rec.NextAttrID
+	seen := map[uint16]bool{}
+	for i := range rec.Attrs {
+		a := &rec.Attrs[i]
+		if seen[a.ID] {
+			if listed {
+				return false, fmt.Errorf("volume: record %d: repeated attribute instance %d named by an $ATTRIBUTE_LIST: not renumbered", n, a.ID)
+			}
+			a.ID = next
+			next++
+			changed = true
+		}
+		seen[a.ID] = true
+	}
+	if !changed {
+		return false, nil
+	}
+	rec.NextAttrID = next
+	return true, tx.putRecord(rec, "update")
+}

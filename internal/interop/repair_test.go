@@ -247,6 +247,23 @@ var repairCases = []repairCase{
 		fatal(t, os.WriteFile(img, b, 0o644))
 		return []volume.Finding{{Code: volume.CodeReparseFlag, Record: f.Number(), Want: 1, Got: 0}}
 	}},
+	{name: "attr-order", corrupt: func(t *testing.T, img string, ref *volume.Volume) []volume.Finding {
+		n := editRecord(t, img, ref, "/only.txt", func(b []byte) {
+			// The first two attributes ($STANDARD_INFORMATION, $FILE_NAME)
+			// change places.
+			ao := int(b[0x14]) | int(b[0x15])<<8
+			l1 := int(b[ao+4]) | int(b[ao+5])<<8
+			l2 := int(b[ao+l1+4]) | int(b[ao+l1+5])<<8
+			first := bytes.Clone(b[ao : ao+l1])
+			copy(b[ao:], b[ao+l1:ao+l1+l2])
+			copy(b[ao+l2:], first)
+		})
+		return []volume.Finding{{Code: volume.CodeAttrOrder, Record: n, Attr: "$FILE_NAME"}}
+	}},
+	{name: "attr-instance", corrupt: func(t *testing.T, img string, ref *volume.Volume) []volume.Finding {
+		n := editRecord(t, img, ref, "/only.txt", func(b []byte) { b[0x28], b[0x29] = 0, 0 })
+		return []volume.Finding{{Code: volume.CodeAttrInstance, Record: n, Attr: "$STANDARD_INFORMATION", Want: 0, Got: 0}}
+	}},
 	{name: "parent-freed", gone: []string{"/dir1/dir2"}, moved: map[string]string{"/dir1/dir2/deep.txt": "/found.000/deep.txt"},
 		corrupt: func(t *testing.T, img string, ref *volume.Volume) []volume.Finding {
 			n, err := corrupt.FreeRecord(img, "/dir1/dir2", false)
@@ -259,6 +276,24 @@ var repairCases = []repairCase{
 }
 
 func openRO(img string) (*volume.Volume, error) { return volume.Open(img, volume.Options{}) }
+
+// editRecord changes the bytes of path's record (fixups applied) and
+// protects it again; it returns the record number. The reference image's
+// $MFT is contiguous.
+func editRecord(t *testing.T, img string, ref *volume.Volume, path string, edit func(b []byte)) mft.RecordNumber {
+	t.Helper()
+	f := refFile(t, ref, path)
+	rs := int64(ref.RecordSize())
+	off := ref.Info().MFTCluster*int64(ref.ClusterSize()) + int64(f.Number())*rs
+	b, err := os.ReadFile(img)
+	fatal(t, err)
+	rec := b[off : off+rs]
+	fatal(t, mft.ApplyFixups(rec))
+	edit(rec)
+	fatal(t, mft.ProtectFixups(rec))
+	fatal(t, os.WriteFile(img, b, 0o644))
+	return f.Number()
+}
 
 // notIndexed is the finding for a name whose entry is missing.
 func notIndexed(t *testing.T, ref *volume.Volume, p string) volume.Finding {
