@@ -73,37 +73,28 @@ type Report struct {
 //   - record-fixup, record-header: a torn record whose data is otherwise
 //     sane (it decodes with the check bytes ignored) gets fresh fixups;
 //     otherwise it is freed (entries to it are then dropped).
-//
 //   - link-count: the count is set to the number of $FILE_NAMEs.
-//
 //   - entry-dangling, entry-no-name: the entry is dropped; entry-sequence,
 //     entry-flags, entry-size: the entry is rewritten from the record's
 //     $FILE_NAME; name-not-indexed: the entry is inserted.
-//
 //   - an entry without its name in the record paired with the record's
 //     same name under another parent (name-not-indexed or name-bad-parent):
 //     the $FILE_NAME's parent is corrected to the directory holding the
 //     entry (the name kept its place in the tree, the record's parent
 //     field is what broke).
-//
 //   - name-bad-parent otherwise: the name is removed; a record left with
 //     no name is moved into /found.000 (created when needed).
-//
 //   - index-order, index-fixup, index-corrupt, index-bitmap: the directory's
 //     index is rebuilt from the $FILE_NAMEs of the records whose parent it
 //     is (a scan of $MFT).
-//
 //   - reparse-flag: $STANDARD_INFORMATION follows the $REPARSE_POINT;
 //     reparse-key-missing, reparse-key-stale: the $Extend\$Reparse key is
 //     added or dropped.
-//
 //   - cluster-cross: the file with the higher record number gets its own
 //     copy of the shared clusters.
-//
 //   - mft-bitmap, cluster-bitmap: $MFT:$BITMAP and $Bitmap are rebuilt from
 //     what is in use; mftmirr-mismatch: $MFTMirr is copied from $MFT;
 //     boot-backup: the backup boot sector is copied from the boot sector.
-//
 //   - attr-order: the record's attributes are sorted; attr-instance: the
 //     next instance number is raised past the largest and repeated ones
 //     renumbered (not in records an $ATTRIBUTE_LIST names by instance).
