@@ -462,12 +462,12 @@ func (r *repairer) pass(fs []Finding) ([]Finding, error) {
 	}
 
 	// 7. Boot sector backup.
-	for _, f := range by[CodeBootBackup] {
-		if err := tx.copyBootBackup(f.Offset); err != nil {
-			unfixed = append(unfixed, f)
-			continue
+	if fs := by[CodeBootBackup]; len(fs) > 0 {
+		if off, err := tx.copyBootBackup(); err != nil {
+			unfixed = append(unfixed, fs...)
+		} else {
+			r.did(fs[0], "boot-backup", "backup boot sector at %#x copied from the boot sector", off)
 		}
-		r.did(f, "boot-backup", "backup boot sector at %#x copied from the boot sector", f.Offset)
 	}
 
 	// 8. Last, what follows from everything above: bitmaps and $MFTMirr.
@@ -566,19 +566,21 @@ func (r *repairer) entryFixes(d mft.RecordNumber, o *dirOps) error {
 	return nil
 }
 
-// copyBootBackup stages the boot sector at the backup's offset.
-func (tx *Tx) copyBootBackup(off int64) error {
+// copyBootBackup stages the boot sector over its backup, the sector after
+// the last one the boot sector counts (where mkntfs and Windows keep it).
+func (tx *Tx) copyBootBackup() (int64, error) {
 	v := tx.v
-	n := v.boot.BytesPerSector
-	if off <= 0 || off+int64(n) > v.ov.Size() {
-		return fmt.Errorf("volume: backup boot sector offset %#x outside the volume", off)
+	n := int64(v.boot.BytesPerSector)
+	off := v.boot.TotalSectors * n
+	if off <= 0 || off+n > v.ov.Size() {
+		return off, fmt.Errorf("volume: backup boot sector at %#x lies outside the device", off)
 	}
 	b := make([]byte, n)
 	if _, err := v.ov.ReadAt(b, 0); err != nil {
-		return err
+		return off, err
 	}
 	_, err := v.ov.WriteAt(b, off)
-	return err
+	return off, err
 }
 
 // removeBrokenLinks removes the links the auditor says are broken.

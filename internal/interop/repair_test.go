@@ -264,6 +264,55 @@ var repairCases = []repairCase{
 		n := editRecord(t, img, ref, "/only.txt", func(b []byte) { b[0x28], b[0x29] = 0, 0 })
 		return []volume.Finding{{Code: volume.CodeAttrInstance, Record: n, Attr: "$STANDARD_INFORMATION", Want: 0, Got: 0}}
 	}},
+	{name: "indx-magic", corrupt: func(t *testing.T, img string, ref *volume.Volume) []volume.Finding {
+		d := refFile(t, ref, "/many")
+		s, err := d.AttrStream(mft.AttrIndexAllocation, volume.I30)
+		fatal(t, err)
+		off := int64(s.Runs()[0].Start) * int64(ref.ClusterSize()) // the block at VCN 0
+		b, err := os.ReadFile(img)
+		fatal(t, err)
+		copy(b[off:], "XNDX")
+		fatal(t, os.WriteFile(img, b, 0o644))
+		return []volume.Finding{{Code: volume.CodeIndexCorrupt, Parent: d.Number(), Offset: off}}
+	}},
+	{name: "index-bitmap-bit", corrupt: func(t *testing.T, img string, ref *volume.Volume) []volume.Finding {
+		d := refFile(t, ref, "/many")
+		n := editRecord(t, img, ref, "/many", func(b []byte) {
+			// Clear the last set bit of the $I30 $BITMAP (resident).
+			for ao := int(b[0x14]) | int(b[0x15])<<8; ao+8 < len(b); {
+				typ := mft.AttrType(uint32(b[ao]) | uint32(b[ao+1])<<8 | uint32(b[ao+2])<<16 | uint32(b[ao+3])<<24)
+				l := int(b[ao+4]) | int(b[ao+5])<<8
+				if typ == mft.AttrEnd || l == 0 {
+					break
+				}
+				if typ == mft.AttrBitmap && b[ao+8] == 0 {
+					vo := ao + (int(b[ao+0x14]) | int(b[ao+0x15])<<8)
+					vl := int(b[ao+0x10]) | int(b[ao+0x11])<<8
+					for i := vl - 1; i >= 0; i-- {
+						if c := b[vo+i]; c != 0 {
+							for k := 7; k >= 0; k-- {
+								if c&(1<<k) != 0 {
+									b[vo+i] &^= 1 << k
+									return
+								}
+							}
+						}
+					}
+				}
+				ao += l
+			}
+			t.Fatal("no resident $BITMAP with a bit set")
+		})
+		return []volume.Finding{{Code: volume.CodeIndexBitmap, Parent: n, Record: d.Number(), Want: 1, Got: 0}}
+	}},
+	{name: "boot-backup", corrupt: func(t *testing.T, img string, ref *volume.Volume) []volume.Finding {
+		b, err := os.ReadFile(img)
+		fatal(t, err)
+		off := int64(len(b)) - 512 // mkntfs puts the backup in the image's last sector
+		b[off+0x48] ^= 0xff        // a byte of the volume serial number
+		fatal(t, os.WriteFile(img, b, 0o644))
+		return []volume.Finding{{Code: volume.CodeBootBackup, Offset: off}}
+	}},
 	{name: "parent-freed", gone: []string{"/dir1/dir2"}, moved: map[string]string{"/dir1/dir2/deep.txt": "/found.000/deep.txt"},
 		corrupt: func(t *testing.T, img string, ref *volume.Volume) []volume.Finding {
 			n, err := corrupt.FreeRecord(img, "/dir1/dir2", false)
