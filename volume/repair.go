@@ -161,13 +161,18 @@ func (r *repairer) fixAll(findings []Finding, opts RepairOptions) error {
 	return nil
 }
 
-// actionable drops the findings repair leaves alone: the stale sizes and
-// flags Windows and mkntfs keep in the directory entries of system files
-// (records below 16; a warning, and no tool rewrites them).
+// actionable drops the findings repair leaves alone: stale sizes in
+// directory entries that the checker reports as warnings, because Windows
+// leaves them so on its own volumes (the entries of metadata files, the
+// other names of a hard-linked file); and entry flags of system files
+// reported as warnings.
 func actionable(fs []Finding) []Finding {
 	var out []Finding
 	for _, f := range fs {
-		if f.Severity == SevWarning && (f.Code == CodeEntrySize || f.Code == CodeEntryFlags) && f.Ref.Record() < mft.RecordFirstUser {
+		switch {
+		case f.Severity == SevWarning && f.Code == CodeEntrySize:
+			continue
+		case f.Severity == SevWarning && f.Code == CodeEntryFlags && f.Ref.Record() < mft.RecordFirstUser:
 			continue
 		}
 		out = append(out, f)
