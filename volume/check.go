@@ -63,14 +63,15 @@ type checker struct {
 	opts CheckOptions
 	seed maphash.Seed
 
-	mftBitmap []byte // $MFT:$BITMAP; nil on a bare $MFT
-	recs      []checkRec
-	names     []checkName // sorted by record
-	matched   []atomic.Bool
-	extents   []extentClaim
-	dirs      []mft.RecordNumber // records with an $I30 $INDEX_ROOT
-	exts      []extRef           // extension records in use
-	broken    []bool             // directories whose index could not be read whole, by record
+	mftBitmap  []byte // $MFT:$BITMAP; nil on a bare $MFT
+	recs       []checkRec
+	names      []checkName // sorted by record
+	matched    []atomic.Bool
+	extents    []extentClaim
+	dirs       []mft.RecordNumber        // records with an $I30 $INDEX_ROOT
+	exts       []extRef                  // extension records in use
+	broken     []bool                    // directories whose index could not be read whole, by record
+	extendDirs map[mft.RecordNumber]bool // $Extend and the directories below it
 
 	findings []Finding
 

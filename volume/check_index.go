@@ -23,6 +23,12 @@ const maxIndexDepth = 64
 // goroutines, and merges their findings in directory record order.
 func (c *checker) checkIndexes() {
 	c.broken = make([]bool, c.v.records)
+	c.extendDirs = map[mft.RecordNumber]bool{}
+	for _, d := range c.dirs {
+		if c.underExtend(d) {
+			c.extendDirs[d] = true
+		}
+	}
 	results := make([][]Finding, len(c.dirs))
 	var next, done atomic.Int64
 	var wg sync.WaitGroup
@@ -36,6 +42,10 @@ func (c *checker) checkIndexes() {
 				i := next.Add(1) - 1
 				if i >= int64(len(c.dirs)) {
 					return
+				}
+				if d := c.dirs[i]; c.recs[d].flags&flagBad != 0 {
+					c.broken[d] = true // reported by the record pass
+					continue
 				}
 				results[i] = iw.dir(c.dirs[i])
 				if d := done.Add(1); w == 0 && d%256 == 0 {
@@ -172,7 +182,7 @@ func (w *indexWalk) loadAllocation(f *File) bool {
 	clear(w.visited)
 	if size := alloc.Size(); size <= maxIndexRead {
 		w.buf = grow(w.buf, int(size))
-		if err := alloc.readFull(w.buf, 0); err == nil {
+		if err := w.c.v.readDirect(alloc, w.buf, 0); err == nil {
 			w.allBuf = true
 		}
 	}
@@ -243,6 +253,7 @@ func (w *indexWalk) child(vcn, from mft.VCN, depth int) {
 		errors.As(err, &ce)
 		f := Finding{Code: CodeIndexCorrupt, VCN: int64(vcn), Message: fmt.Sprintf("directory %d: %v", d, err)}
 		if ce != nil {
+			f.Message = fmt.Sprintf("directory %d: INDX block at VCN %d: bad %s at offset 0x%x (value %v)", d, vcn, ce.Field, ce.Offset, ce.Value)
 			f.Offset = w.c.v.streamDevOffset(w.alloc, off+int64(ce.Offset))
 			if ce.Field == "update sequence number (torn write)" {
 				f.Code = CodeIndexFixup
@@ -334,7 +345,7 @@ func (w *indexWalk) entry(e *index.Entry, vcn mft.VCN) {
 	}
 	if ri.flags&(flagI30|flagData) == flagData {
 		if got := int64(le64(k[0x30:])); got != ri.dataSize {
-			w.add(Finding{Code: CodeEntrySize, Severity: c.sizeSeverity(r, ri), VCN: int64(vcn), Name: name(), Ref: ref, Want: ri.dataSize, Got: got,
+			w.add(Finding{Code: CodeEntrySize, Severity: c.sizeSeverity(r, d, ri), VCN: int64(vcn), Name: name(), Ref: ref, Want: ri.dataSize, Got: got,
 				Message: fmt.Sprintf("directory %d: entry %q says %d bytes, record %d's data is %d bytes", d, name(), got, r, ri.dataSize)})
 		}
 	}
@@ -343,14 +354,14 @@ func (w *indexWalk) entry(e *index.Entry, vcn mft.VCN) {
 // sizeSeverity decides how bad a stale size in an index entry is, from
 // what Windows leaves on its own volumes (the Windows XP, 7 and 10 images
 // the tests read): the entries of NTFS's metadata files (records below
-// 24, and the hidden+system files under $Extend such as $TxfLog's) keep
-// stale sizes, often 0; and Windows updates a file's sizes only in the
+// 24, hidden+system files, and every file under $Extend such as
+// $TxfLog's $Tops and $TxfLog.blf) keep stale sizes, often 0; and Windows updates a file's sizes only in the
 // entry of the name it was opened by, so the other links of a hard-linked
 // file go stale. Those are warnings. For any other file Windows rewrites
 // the entry when the file is closed, so a size that differs is an error.
-func (c *checker) sizeSeverity(r mft.RecordNumber, ri *checkRec) Severity {
+func (c *checker) sizeSeverity(r, dir mft.RecordNumber, ri *checkRec) Severity {
 	const hiddenSystem = uint32(mft.FileHidden | mft.FileSystem)
-	if r < 24 || ri.fileAttrs&hiddenSystem == hiddenSystem {
+	if r < 24 || ri.fileAttrs&hiddenSystem == hiddenSystem || c.extendDirs[dir] {
 		return SevWarning
 	}
 	links := 0
@@ -363,6 +374,28 @@ func (c *checker) sizeSeverity(r mft.RecordNumber, ri *checkRec) Severity {
 		return SevWarning
 	}
 	return SevError
+}
+
+// underExtend reports whether directory d is $Extend or lies below it,
+// following the parent of each directory's first name.
+func (c *checker) underExtend(d mft.RecordNumber) bool {
+	for range 64 {
+		switch d {
+		case mft.RecordExtend:
+			return true
+		case mft.RecordRoot:
+			return false
+		}
+		if int64(d) >= c.v.records {
+			return false
+		}
+		ns := c.namesOf(d)
+		if len(ns) == 0 {
+			return false
+		}
+		d = ns[0].parent.Record()
+	}
+	return false
 }
 
 func b2i(b bool) int64 {

@@ -22,7 +22,6 @@ type batchResult struct {
 	findings []Finding
 	names    []checkName
 	extents  []extentClaim
-	dirs     []mft.RecordNumber
 	exts     []extRef
 	updates  []extUpdate
 	reparse  []mft.RecordNumber // non-resident $REPARSE_POINT: tag read after the pass
@@ -35,6 +34,7 @@ type extUpdate struct {
 	tag      uint32
 	reparse  bool
 	bad      bool // the extension record could not be decoded
+	i30      bool // the extension record holds the $I30 $INDEX_ROOT
 }
 
 // scanMFT reads every record once, in batches, on up to two goroutines.
@@ -85,6 +85,13 @@ func (c *checker) scanMFT() error {
 	}
 	wg.Wait()
 	sorted := true
+	total, totalExt := 0, 0
+	for i := range results {
+		total += len(results[i].names)
+		totalExt += len(results[i].extents)
+	}
+	c.names = make([]checkName, 0, total)
+	c.extents = make([]extentClaim, 0, totalExt)
 	for i := range results {
 		r := &results[i]
 		c.findings = append(c.findings, r.findings...)
@@ -96,7 +103,7 @@ func (c *checker) scanMFT() error {
 		}
 		c.names = append(c.names, r.names...)
 		c.extents = append(c.extents, r.extents...)
-		c.dirs = append(c.dirs, r.dirs...)
+		r.names, r.extents = nil, nil
 		c.exts = append(c.exts, r.exts...)
 		for _, u := range r.updates {
 			ri := &c.recs[u.base]
@@ -107,6 +114,9 @@ func (c *checker) scanMFT() error {
 			if u.bad {
 				ri.flags |= flagBad
 			}
+			if u.i30 {
+				ri.flags |= flagI30
+			}
 			if u.reparse {
 				ri.flags |= flagReparse
 				ri.tag = u.tag
@@ -114,6 +124,19 @@ func (c *checker) scanMFT() error {
 		}
 		for _, n := range r.reparse {
 			c.readReparseTag(n)
+		}
+	}
+	for r := range c.recs {
+		ri := &c.recs[r]
+		if ri.flags&flagBase == 0 {
+			continue
+		}
+		if ri.flags&flagI30 != 0 {
+			c.dirs = append(c.dirs, mft.RecordNumber(r))
+		}
+		if ri.flags&flagBad == 0 && (ri.flags&flagDir != 0) != (ri.flags&flagI30 != 0) {
+			c.add(Finding{Code: CodeRecordHeader, Record: mft.RecordNumber(r), Offset: c.recordDevOffset(mft.RecordNumber(r), 0x16),
+				Message: fmt.Sprintf("record %d: directory flag %v but $I30 $INDEX_ROOT present %v", r, ri.flags&flagDir != 0, ri.flags&flagI30 != 0)})
 		}
 	}
 	if !sorted {
@@ -141,7 +164,17 @@ func (c *checker) readMFT(p []byte, off int64) error {
 	if off+int64(len(p)) > v.mft.size {
 		return fmt.Errorf("volume: $MFT: read of %d bytes at %d beyond its %d bytes", len(p), off, v.mft.size)
 	}
-	return v.mft.readPlain(p, off, func(b []byte, dev int64) error {
+	return v.readDirect(v.mft, p, off)
+}
+
+// readDirect reads p at off of a non-resident, uncompressed stream straight
+// from the device, bypassing the page cache (for data read once).
+// Resident, compressed or overlaid streams are read the usual way.
+func (v *Volume) readDirect(s *Stream, p []byte, off int64) error {
+	if s.resident != nil || s.cuShift != 0 || s.wof != nil || v.ov != nil || v.mftOnly != nil || off+int64(len(p)) > s.init {
+		return s.readFull(p, off)
+	}
+	return s.readPlain(p, off, func(b []byte, dev int64) error {
 		n, err := v.dev.ReadAt(b, dev)
 		if n == len(b) {
 			return nil
@@ -213,8 +246,11 @@ func (c *checker) scanRecord(num mft.RecordNumber, raw []byte, rec *mft.Record, 
 		if ce == nil || ce.Field != "update sequence number (torn write)" {
 			code = CodeRecordHeader
 		}
-		add(Finding{Code: code, Offset: c.recordDevOffset(num, off),
-			Message: fmt.Sprintf("record %d: %v", num, errors.Unwrap(&RecordError{Record: num, Err: err}))})
+		msg := fmt.Sprintf("record %d: %v", num, err)
+		if ce != nil {
+			msg = fmt.Sprintf("record %d: bad %s at offset 0x%x (value %v)", num, ce.Field, ce.Offset, ce.Value)
+		}
+		add(Finding{Code: code, Offset: c.recordDevOffset(num, off), Message: msg})
 		c.markBad(ri, raw)
 		return
 	}
@@ -414,17 +450,14 @@ func (c *checker) scanAttrs(num, base mft.RecordNumber, rec *mft.Record, ri *che
 			}
 		}
 	}
-	if base != num {
+	if !hasI30 {
 		return
 	}
-	if hasI30 {
-		ri.flags |= flagI30
-		res.dirs = append(res.dirs, num)
+	if base != num {
+		res.updates = append(res.updates, extUpdate{base: base, dataSize: -1, i30: true})
+		return
 	}
-	if hasI30 != rec.IsDir() {
-		add(Finding{Code: CodeRecordHeader, Offset: c.recordDevOffset(num, 0x16),
-			Message: fmt.Sprintf("record %d: directory flag %v but $I30 $INDEX_ROOT present %v", num, rec.IsDir(), hasI30)})
-	}
+	ri.flags |= flagI30
 }
 
 // residentUnnamed decodes the attribute at b[0:] into a when it is a

@@ -31,23 +31,26 @@ const (
 	CodeAttrListCorrupt Code = "attrlist-corrupt" // $ATTRIBUTE_LIST names a missing or foreign extension record; Record, Ref
 
 	// Names and directory indexes. Parent is the directory record, Name the
-	// name as stored, Ref the file reference an index entry holds.
+	// name as stored, Ref the file reference an index entry holds. For the
+	// findings about an index entry (entry-*, index-*) Record is the
+	// directory too, and VCN the INDX block holding the entry (-1: the
+	// $INDEX_ROOT).
 	CodeNameNotIndexed Code = "name-not-indexed" // a $FILE_NAME has no entry in its parent's $I30; Record, Parent, Name
 	CodeBadParent      Code = "name-bad-parent"  // a $FILE_NAME's parent is not an in-use directory; Record, Parent, Name
 	CodeEntryDangling  Code = "entry-dangling"   // an entry points to a record not in use; Parent, Name, Ref
 	CodeEntrySequence  Code = "entry-sequence"   // an entry's sequence number differs from the record's; Parent, Name, Ref, Want, Got
 	CodeEntryNoName    Code = "entry-no-name"    // an entry's record (in use) has no such $FILE_NAME; Parent, Name, Ref
-	CodeEntryFlags     Code = "entry-flags"      // directory flag or reparse tag in the entry's $FILE_NAME copy wrong; Parent, Name, Ref, Want, Got
-	CodeEntrySize      Code = "entry-size"       // data size in the entry's $FILE_NAME copy differs; Parent, Name, Ref, Want, Got
+	CodeEntryFlags     Code = "entry-flags"      // directory flag or reparse tag in the entry's $FILE_NAME copy wrong; Parent, Name, Ref, Want, Got; Attr says which: "directory" (0x10000000 in the file attributes), "reparse-point" (0x400), "reparse-tag" (the tag at 0x3C)
+	CodeEntrySize      Code = "entry-size"       // data size in the entry's $FILE_NAME copy differs; Parent, Name, Ref, Want, Got; a warning for metadata files and hard-linked files (Windows leaves those stale), else an error
 	CodeIndexOrder     Code = "index-order"      // entries out of $UpCase collation order; Parent, Name, VCN (-1 = root)
 	CodeIndexFixup     Code = "index-fixup"      // torn INDX block; Parent, VCN, Offset
 	CodeIndexCorrupt   Code = "index-corrupt"    // INDX block or $INDEX_ROOT undecodable; Parent, VCN, Offset
 	CodeIndexBitmap    Code = "index-bitmap"     // index $BITMAP bit vs block in use; Parent, VCN, Want, Got (1/0)
 
 	// Allocation.
-	CodeMFTBitmap     Code = "mft-bitmap"     // $MFT:$BITMAP bit vs record in-use flag; Record, Want, Got (1/0)
-	CodeClusterBitmap Code = "cluster-bitmap" // $Bitmap bit vs clusters in use; LCN, Count, Want, Got (1/0)
-	CodeClusterCross  Code = "cluster-cross"  // two attributes claim a cluster; Record, Ref (the other record), LCN, Count
+	CodeMFTBitmap     Code = "mft-bitmap"     // $MFT:$BITMAP bit vs record in-use flag; Record, Want, Got (1/0); a bit set for a free record is a warning (space lost)
+	CodeClusterBitmap Code = "cluster-bitmap" // $Bitmap bit vs clusters in use; LCN, Count, Want, Got (1/0); allocated clusters nobody uses (Want 0) are a warning
+	CodeClusterCross  Code = "cluster-cross"  // two attributes claim a cluster; Record, Ref (the other record), LCN, Count (both are base records)
 
 	// Reparse points and security.
 	CodeReparseFlag       Code = "reparse-flag"        // $REPARSE_POINT vs FILE_ATTRIBUTE_REPARSE_POINT disagree; Record, Want, Got

@@ -2,6 +2,7 @@ package corrupt
 
 import (
 	"fmt"
+	"os"
 
 	"github.com/ntfsedit/ntfsedit/mft"
 )
@@ -442,4 +443,83 @@ func CrossLink(img, a, b string) (lcn int64, err error) {
 		return m.putRecord(num, rec)
 	})
 	return lcn, err
+}
+
+// editSI changes the $STANDARD_INFORMATION value of path's record.
+func editSI(img, path string, need int, fn func(v []byte)) error {
+	return run(img, func(m *image) error {
+		f, err := m.lookup(path)
+		if err != nil {
+			return err
+		}
+		b, err := m.record(f.Number())
+		if err != nil {
+			return err
+		}
+		a := attrAt(b, mft.AttrStandardInformation, "")
+		if a < 0 || b[a+8] != 0 {
+			return fmt.Errorf("%s: no resident $STANDARD_INFORMATION: %w", path, ErrNotFound)
+		}
+		vo, vl := residentValue(b, a)
+		if vl < need {
+			return fmt.Errorf("%s: $STANDARD_INFORMATION of %d bytes, need %d", path, vl, need)
+		}
+		fn(b[vo : vo+vl])
+		return m.putRecord(f.Number(), b)
+	})
+}
+
+// SecurityID sets the security id of path's $STANDARD_INFORMATION (an
+// NTFS 3.x one, 72 bytes).
+func SecurityID(img, path string, id uint32) error {
+	return editSI(img, path, 0x38, func(v []byte) { le.PutUint32(v[0x34:], id) })
+}
+
+// SIAttributes clears and then sets bits of the file attributes in path's
+// $STANDARD_INFORMATION (e.g. clear FILE_ATTRIBUTE_REPARSE_POINT, 0x400).
+func SIAttributes(img, path string, clear, set mft.FileAttributes) error {
+	return editSI(img, path, 0x24, func(v []byte) {
+		le.PutUint32(v[0x20:], le.Uint32(v[0x20:])&^uint32(clear)|uint32(set))
+	})
+}
+
+// AttrInstance gives the second attribute of path's record the instance
+// number of the first.
+func AttrInstance(img, path string) error {
+	return run(img, func(m *image) error {
+		f, err := m.lookup(path)
+		if err != nil {
+			return err
+		}
+		b, err := m.record(f.Number())
+		if err != nil {
+			return err
+		}
+		first := int(le.Uint16(b[0x14:]))
+		second := first + int(le.Uint32(b[first+4:]))
+		if second+16 > len(b) || le.Uint32(b[second:]) == uint32(mft.AttrEnd) {
+			return fmt.Errorf("%s: record %d has one attribute: %w", path, f.Number(), ErrNotFound)
+		}
+		le.PutUint16(b[second+0x0E:], le.Uint16(b[first+0x0E:]))
+		return m.putRecord(f.Number(), b)
+	})
+}
+
+// BootBackup flips a byte of the volume serial number in the backup boot
+// sector (the last sector of the volume).
+func BootBackup(img string) error {
+	return run(img, func(m *image) error {
+		f, err := os.Open(m.path)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		bs := make([]byte, 512)
+		if _, err := f.ReadAt(bs, m.base); err != nil {
+			return err
+		}
+		total := int64(le.Uint64(bs[0x28:]))
+		bps := int64(le.Uint16(bs[0x0B:]))
+		return m.flip(m.base + total*bps + 0x48)
+	})
 }
