@@ -39,7 +39,8 @@ const (
 	AuditInterix         AuditCode = "interix-link"     // an Interix symlink (ntfs-3g's ln -s): Windows does not follow it
 
 	// Information.
-	AuditAppExecLink AuditCode = "appexeclink" // an app execution alias
+	AuditAppExecLink AuditCode = "appexeclink"     // an app execution alias
+	AuditOtherLink   AuditCode = "other-surrogate" // another name-surrogate reparse point (WCI link, global reparse…): its filter resolves it
 )
 
 // Audit finding levels.
@@ -79,7 +80,8 @@ type AuditFinding struct {
 	// dangling link, the path that does not exist), when on this volume.
 	Target   string `json:"target,omitempty"`
 	Resolved string `json:"resolved,omitempty"`
-	// Suggest is a better target, for drive-letter findings.
+	// Suggest is a better target, for drive-letter findings on this
+	// volume when its GUID is known: the volume-GUID form.
 	Suggest string `json:"suggest,omitempty"`
 	Message string `json:"message"`
 }
@@ -121,10 +123,11 @@ type auditLink struct {
 	path     string
 	rec      mft.RecordNumber
 	dir      bool
-	kind     string // reparse.Kind…; "" for a file that is not a link
-	target   string // substitute name as stored
-	relative bool   // symlink flag
-	err      error  // undecodable reparse data
+	kind     string      // reparse.Kind…; "" for a file that is not a link
+	target   string      // substitute name as stored
+	relative bool        // symlink flag
+	tag      reparse.Tag // other name surrogates
+	err      error       // undecodable reparse data
 }
 
 // follows reports whether Windows follows the link while opening a path.
@@ -159,31 +162,49 @@ func Audit(v *Volume, root string, opts AuditOptions) ([]AuditFinding, error) {
 	if a.guid == "" && v.info.Partition != nil && v.info.Partition.Scheme == "gpt" {
 		a.guid = normGUID(v.info.Partition.GUID)
 	}
-	start, err := v.Lookup(a.scope)
-	if err != nil {
+	if a.scope, err = storedPath(v, a.scope, "audit"); err != nil {
 		return nil, err
 	}
-	if !start.IsDir() {
-		return nil, &fs.PathError{Op: "audit", Path: root, Err: ErrNotDir}
+	// The walk loads records in parallel (WalkTree): load only reads the
+	// file, emit (sequential, in walk order) keeps what load found.
+	type entry struct {
+		path    string
+		rec     mft.RecordNumber
+		err     error
+		link    *auditLink
+		links   int      // hard links, for files with several
+		outside []string // names outside the scope
 	}
 	var order []*auditLink
 	hardSeen := map[mft.RecordNumber]bool{}
-	err = v.Walk(a.scope, false, func(p string, e DirEntry, f *File, err error) error {
+	load := func(p string, e DirEntry, f *File, err error) entry {
 		if err != nil {
-			a.add(AuditFinding{Code: AuditUnreadable, Level: LevelError, Path: p, Record: e.Ref.Record(), Message: err.Error()})
-			return nil
+			return entry{path: p, rec: e.Ref.Record(), err: err}
 		}
-		if l := a.linkOf(p, f); l != nil {
-			order = append(order, l)
-			return nil
+		x := entry{path: p, rec: f.num, link: makeLink(p, f)}
+		if x.link == nil && !f.IsDir() && a.scope != "/" && f.LinkCount() > 1 {
+			x.links = f.LinkCount()
+			x.outside, x.err = a.outsideNames(f)
 		}
-		if !f.IsDir() && a.scope != "/" && f.LinkCount() > 1 && !hardSeen[f.num] {
-			hardSeen[f.num] = true
-			a.hardLinks(p, f)
+		return x
+	}
+	emit := func(x entry) error {
+		switch {
+		case x.err != nil:
+			a.add(AuditFinding{Code: AuditUnreadable, Level: LevelError, Path: x.path, Record: x.rec, Message: x.err.Error()})
+		case x.link != nil:
+			if _, ok := a.links[x.rec]; !ok {
+				a.links[x.rec] = x.link
+				order = append(order, x.link)
+			}
+		case len(x.outside) > 0 && !hardSeen[x.rec]:
+			hardSeen[x.rec] = true
+			a.add(AuditFinding{Code: AuditHardLinkOutside, Level: LevelWarning, Path: x.path, Record: x.rec, Kind: "file",
+				Message: fmt.Sprintf("hard-linked file (%d names) also named outside %s: %s", x.links, a.scope, strings.Join(x.outside, ", "))})
 		}
 		return nil
-	})
-	if err != nil {
+	}
+	if err := WalkTree(v, a.scope, false, load, emit); err != nil {
 		return nil, err
 	}
 	for _, l := range order {
@@ -194,6 +215,31 @@ func Audit(v *Volume, root string, opts AuditOptions) ([]AuditFinding, error) {
 	// order) gives one deterministic order.
 	out := a.out
 	slices.SortStableFunc(out, func(x, y AuditFinding) int { return strings.Compare(x.Path, y.Path) })
+	return out, nil
+}
+
+// storedPath resolves the directory path p name by name and returns it
+// spelt as the names are stored (lookups ignore case), so that paths the
+// walk builds compare with paths resolution builds.
+func storedPath(v *Volume, p, op string) (string, error) {
+	f, err := v.Root()
+	if err != nil {
+		return "", err
+	}
+	out := "/"
+	for _, name := range splitPath(p) {
+		e, err := v.lookupIn(f, name)
+		if err == nil {
+			f, err = v.entryFile(e)
+		}
+		if err != nil {
+			return "", &fs.PathError{Op: op, Path: p, Err: err}
+		}
+		out = JoinPath(out, e.Name)
+	}
+	if !f.IsDir() {
+		return "", &fs.PathError{Op: op, Path: p, Err: ErrNotDir}
+	}
 	return out, nil
 }
 
@@ -210,8 +256,15 @@ func (a *auditor) linkOf(p string, f *File) *auditLink {
 	if l, ok := a.links[f.num]; ok {
 		return l
 	}
+	l := makeLink(p, f)
+	a.links[f.num] = l
+	return l
+}
+
+// makeLink returns the link f (named p) is, or nil.
+func makeLink(p string, f *File) *auditLink {
 	var l *auditLink
-	if f.Attr(mft.AttrReparsePoint, nil) != nil {
+	if f.hasReparse() {
 		l = &auditLink{path: p, rec: f.num, dir: f.IsDir()}
 		rp, err := f.Reparse()
 		if err != nil {
@@ -220,8 +273,11 @@ func (a *auditor) linkOf(p string, f *File) *auditLink {
 			t, err := rp.Describe()
 			l.kind, l.target, l.relative, l.err = t.Kind, t.Target, t.Relative, err
 		}
-		switch l.kind {
-		case reparse.KindJunction, reparse.KindSymlink, reparse.KindLXSymlink, reparse.KindAppExecLink, "reparse":
+		switch {
+		case l.kind == reparse.KindJunction, l.kind == reparse.KindSymlink, l.kind == reparse.KindLXSymlink,
+			l.kind == reparse.KindAppExecLink, l.kind == "reparse":
+		case err == nil && rp.Tag.IsNameSurrogate():
+			l.tag = rp.Tag
 		default:
 			if l.err == nil {
 				l = nil // WOF, cloud, dedup…: not links
@@ -230,16 +286,15 @@ func (a *auditor) linkOf(p string, f *File) *auditLink {
 	} else if t, ok := f.Interix(); ok {
 		l = &auditLink{path: p, rec: f.num, kind: reparse.KindInterix, target: t}
 	}
-	a.links[f.num] = l
 	return l
 }
 
-// hardLinks reports the names of a file below the scope that lie outside it.
-func (a *auditor) hardLinks(p string, f *File) {
+// outsideNames returns the paths of f's names (DOS names aside) that lie
+// outside the scope, sorted.
+func (a *auditor) outsideNames(f *File) ([]string, error) {
 	names, err := f.Names()
 	if err != nil {
-		a.add(AuditFinding{Code: AuditUnreadable, Level: LevelError, Path: p, Record: f.num, Message: err.Error()})
-		return
+		return nil, err
 	}
 	var outside []string
 	for _, fn := range names {
@@ -251,11 +306,8 @@ func (a *auditor) hardLinks(p string, f *File) {
 			outside = append(outside, np)
 		}
 	}
-	if len(outside) > 0 {
-		slices.Sort(outside)
-		a.add(AuditFinding{Code: AuditHardLinkOutside, Level: LevelWarning, Path: p, Record: f.num, Kind: "file",
-			Message: fmt.Sprintf("hard-linked file (%d names) also named outside %s: %s", f.LinkCount(), a.scope, strings.Join(outside, ", "))})
-	}
+	slices.Sort(outside)
+	return outside, nil
 }
 
 // under reports whether volume path p is dir or below it, comparing names
@@ -293,6 +345,9 @@ func (a *auditor) check(l *auditLink) {
 	case l.kind == reparse.KindAppExecLink:
 		a.add(l.finding(AuditAppExecLink, LevelInfo, "app execution alias for %q", l.target))
 		return
+	case !l.follows():
+		a.add(l.finding(AuditOtherLink, LevelInfo, "reparse point %v names another file through its own filter, which this audit does not follow", l.tag))
+		return
 	}
 	if l.kind == reparse.KindJunction && !l.dir {
 		a.add(l.finding(AuditTypeMismatch, LevelError, "junction on a file: Windows sets junctions on directories only"))
@@ -323,7 +378,7 @@ func (a *auditor) check(l *auditLink) {
 		a.add(f)
 		return
 	}
-	if res.path == "/" || l.path == res.path || strings.HasPrefix(l.path, res.path+"/") {
+	if a.under(l.path, res.path) {
 		f := l.finding(AuditCycle, LevelError, "target %s is the link's own ancestor: a walk following links recurses forever", res.path)
 		f.Resolved = res.path
 		a.add(f)
@@ -392,7 +447,10 @@ func auditIsLetter(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <
 // into a clean volume path; climbed is set when ".." went above the root.
 func auditNormalize(base, rel string) (p string, climbed bool) {
 	parts := splitPath(base)
-	for _, c := range strings.Split(rel, `\`) {
+	// Windows writes targets with backslashes; a forward slash (which
+	// NTFS names cannot hold) is taken as a separator too, as
+	// reparse.WindowsTarget does when it makes a target.
+	for _, c := range strings.FieldsFunc(rel, func(r rune) bool { return r == '\\' || r == '/' }) {
 		switch c {
 		case "", ".":
 		case "..":
@@ -444,8 +502,7 @@ func (a *auditor) target(l *auditLink, at string, report bool) (p string, stop b
 			f.Suggest = `\??\Volume{` + strings.ToLower(a.guid) + `}\` + rest
 			f.Message = fmt.Sprintf("target names drive %c:, which changes when the disk moves; the volume-GUID form %s does not", drive, f.Suggest)
 		default:
-			f.Suggest = `\??\Volume{GUID}\` + rest
-			f.Message = fmt.Sprintf("target names drive %c:, which changes when the disk moves; use the volume-GUID form %s (--volume-guid fills it in)", drive, f.Suggest)
+			f.Message = fmt.Sprintf("target names drive %c:, which changes when the disk moves; use the volume-GUID form %s (--volume-guid fills it in)", drive, `\??\Volume{GUID}\`+rest)
 		}
 		add(f)
 		if a.drive == 0 {
@@ -540,6 +597,9 @@ restart:
 		if m == nil {
 			cur, curPath = f, next
 			continue
+		}
+		if !m.follows() && m.tag != 0 {
+			return auditResolution{path: p, code: AuditUnresolved, why: fmt.Sprintf("%s passes through %s, a %v reparse point: not checked%s", p, next, m.tag, auditVia(hops))}
 		}
 		if !m.follows() {
 			return auditResolution{path: p, code: AuditDangling, why: fmt.Sprintf("%s passes through %s, a %s Windows does not follow%s", p, next, m.kind, auditVia(hops))}

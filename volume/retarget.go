@@ -71,24 +71,34 @@ func Retarget(tx *Tx, root string, opts RetargetOptions) ([]RetargetChange, erro
 		dir  bool
 		p    reparse.Point
 	}
+	if root, err = storedPath(tx.v, root, "retarget"); err != nil {
+		return nil, err
+	}
 	var links []found
-	err = tx.v.Walk(cleanPath(root), false, func(p string, e DirEntry, f *File, err error) error {
-		if err != nil {
-			return err
-		}
-		if !f.hasReparse() {
-			return nil
+	type loaded struct {
+		f   *found
+		err error
+	}
+	load := func(p string, e DirEntry, f *File, err error) loaded {
+		if err != nil || !f.hasReparse() {
+			return loaded{err: err}
 		}
 		rp, err := f.Reparse()
 		if err != nil {
-			return fmt.Errorf("%s: %w", p, err)
+			return loaded{err: fmt.Errorf("%s: %w", p, err)}
 		}
-		if rp.Tag == reparse.TagMountPoint || rp.Tag == reparse.TagSymlink {
-			links = append(links, found{p, f.num, f.IsDir(), *rp})
+		if rp.Tag != reparse.TagMountPoint && rp.Tag != reparse.TagSymlink {
+			return loaded{}
 		}
-		return nil
-	})
-	if err != nil {
+		return loaded{f: &found{p, f.num, f.IsDir(), *rp}}
+	}
+	emit := func(x loaded) error {
+		if x.f != nil {
+			links = append(links, *x.f)
+		}
+		return x.err
+	}
+	if err := WalkTree(tx.v, root, false, load, emit); err != nil {
 		return nil, err
 	}
 	var out []RetargetChange

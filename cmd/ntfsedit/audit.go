@@ -73,7 +73,11 @@ func runAudit(e *env, o *opts, args []string, ao volume.AuditOptions) error {
 			sum = append(sum, fmt.Sprintf("%d %s", count[l], l))
 		}
 	}
-	_, err = fmt.Fprintf(e.stdout, "%d findings: %s\n", len(fs), strings.Join(sum, ", "))
+	noun := "findings"
+	if len(fs) == 1 {
+		noun = "finding"
+	}
+	_, err = fmt.Fprintf(e.stdout, "%d %s: %s\n", len(fs), noun, strings.Join(sum, ", "))
 	return err
 }
 

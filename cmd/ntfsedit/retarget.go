@@ -82,8 +82,13 @@ func runRetarget(e *env, o *opts, args []string, ro volume.RetargetOptions) erro
 		return err
 	}
 	defer v.Close()
-	if r := v.Replay(); r != nil && r.Replayed {
-		fmt.Fprintf(e.stderr, "ntfsedit: replayed journal %s (%d extents, %d bytes): an earlier commit was interrupted and is now complete\n", r.Journal, r.Extents, r.Bytes)
+	if r := v.Replay(); r != nil {
+		switch {
+		case r.Replayed:
+			fmt.Fprintf(e.stderr, "ntfsedit: replayed journal %s (%d extents, %d bytes): an earlier commit was interrupted and is now complete\n", r.Journal, r.Extents, r.Bytes)
+		case r.Discarded:
+			fmt.Fprintf(e.stderr, "ntfsedit: discarded incomplete journal %s: an earlier commit stopped before touching the volume\n", r.Journal)
+		}
 	}
 	var changes []volume.RetargetChange
 	fn := func(tx *volume.Tx) error {

@@ -58,6 +58,7 @@ func auditLinks() []auditLink {
 		{"/scope/wsl", "local/f.txt", "lx"},                        // WSL
 		{"/scope/interix", "local/f.txt", "interix"},               // Interix (ntfs-3g's ln -s)
 		{"/appexec", `C:\Program Files\WindowsApps\app.exe`, "appexec"},
+		{"/wci", "", "wci"}, // another name surrogate
 	}
 	// a chain of 64 links: /deep/l00 needs 64 reparses, one more than
 	// Windows follows; /deep/l01 needs 63
@@ -127,6 +128,8 @@ func buildAuditImage(t *testing.T) string {
 			continue
 		case "lx":
 			pt = reparse.NewLXSymlink(l.target)
+		case "wci":
+			pt = reparse.Point{Tag: reparse.TagWCILink, Data: []byte{1, 0, 0, 0, 'x', 0}}
 		case "appexec":
 			var err error
 			pt, err = reparse.AppExecLink{Version: reparse.AppExecLinkVersion, Strings: []reparse.Name{
@@ -215,7 +218,8 @@ func wantReparseKeys(t *testing.T, img string) map[uint32]map[uint64]int {
 
 // checkAuditImage proves the image holds what auditLinks says, through a
 // read-only ntfs-3g mount (the raw reparse buffers, decoded here; Interix
-// targets by readlink(2); hard links by inode) and ntfsinfo's $R keys.
+// targets by readlink(2); hard links by inode), fls -r -p (the names) and
+// ntfsinfo's $R keys.
 func checkAuditImage(t *testing.T, img string) {
 	t.Helper()
 	// ntfsinfo first: it refuses a volume that is mounted
@@ -238,8 +242,8 @@ func checkAuditImage(t *testing.T, img string) {
 				t.Errorf("ntfs-3g: %s: readlink %q, reparse data %x; want an Interix symlink to %q", l.path, e.Symlink, e.ReparseData, l.target)
 			}
 			continue
-		case "lx", "appexec":
-			want := map[string]uint32{"lx": 0xA000001D, "appexec": 0x8000001B}[l.kind]
+		case "lx", "appexec", "wci":
+			want := map[string]uint32{"lx": 0xA000001D, "appexec": 0x8000001B, "wci": 0xA0000027}[l.kind]
 			if len(e.ReparseData) < 8 || uint32(e.ReparseData[0])|uint32(e.ReparseData[3])<<24 != want&0xFF0000FF {
 				t.Errorf("ntfs-3g: %s: reparse data %x, want tag %#x", l.path, e.ReparseData, want)
 			}
@@ -269,6 +273,22 @@ func checkAuditImage(t *testing.T, img string) {
 		if _, ok := entries[p]; !ok {
 			t.Errorf("ntfs-3g: %s missing", p)
 		}
+	}
+	// The Sleuth Kit sees the same names (each link, both hard links on
+	// the same record).
+	fls := map[string]uint64{}
+	for _, e := range oracle.Fls(t, img) {
+		if e.Live() {
+			fls[e.Path] = e.Record
+		}
+	}
+	for _, l := range auditLinks() {
+		if _, ok := fls[l.path]; !ok {
+			t.Errorf("fls: %s missing", l.path)
+		}
+	}
+	if a, b := fls["/scope/hard.txt"], fls["/ext/hard-outside.txt"]; a == 0 || a != b {
+		t.Errorf("fls: /scope/hard.txt is record %d, /ext/hard-outside.txt %d: want one record", a, b)
 	}
 }
 
@@ -322,6 +342,7 @@ func TestAudit(t *testing.T) {
 			{"unresolved", "/scope/via"},
 			{"unresolved", "/scope/via-broken"},
 			{"wsl-link", "/scope/wsl"},
+			{"other-surrogate", "/wci"},
 		}},
 		{"volume --drive C:", "/", resolved, []codePath{
 			{"appexeclink", "/appexec"},
@@ -345,6 +366,7 @@ func TestAudit(t *testing.T) {
 			{"unc", "/scope/unc"},
 			{"dangling", "/scope/via-broken"},
 			{"wsl-link", "/scope/wsl"},
+			{"other-surrogate", "/wci"},
 		}},
 		{"/scope --drive C:", "/scope", resolved, []codePath{
 			{"loop", "/scope/a"},
@@ -548,8 +570,18 @@ func TestRetarget(t *testing.T) {
 					t.Errorf("ntfs-3g: %s: tag %#x, want %#x", l.path, r.TagValue, wantTag)
 				}
 			}
-			// readlink(2) through ntfs-3g follows what we wrote
+			// readlink(2) through ntfs-3g follows what we wrote (ntfs-3g maps
+			// every drive letter onto its own mount and cannot show
+			// volume-GUID targets: for those the raw buffers above are the
+			// oracle)
 			switch tc.name {
+			case "drive":
+				for p, w := range map[string]string{"/scope/jt": "/target", "/scope/abs-sym": "/target/file.txt"} {
+					got, err := os.Readlink(filepath.Join(mnt, p))
+					if err != nil || got != filepath.Join(mnt, w) {
+						t.Errorf("ntfs-3g readlink %s = %q, %v; want %q", p, got, err, filepath.Join(mnt, w))
+					}
+				}
 			case "relative":
 				for p, w := range map[string]string{"/scope/abs-sym": "../target/file.txt", "/scope/abs-dir": "local"} {
 					if got, err := os.Readlink(filepath.Join(mnt, p)); err != nil || got != w {
