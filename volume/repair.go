@@ -95,11 +95,13 @@ type Report struct {
 //   - mft-bitmap, cluster-bitmap: $MFT:$BITMAP and $Bitmap are rebuilt from
 //     what is in use; mftmirr-mismatch: $MFTMirr is copied from $MFT;
 //     boot-backup: the backup boot sector is copied from the boot sector.
+//   - security-id: the record gets its parent directory's security id (or
+//     $Secure's lowest, when the parent's is not valid either).
 //   - attr-order: the record's attributes are sorted; attr-instance: the
 //     next instance number is raised past the largest and repeated ones
 //     renumbered (not in records an $ATTRIBUTE_LIST names by instance).
 //
-// Other codes (security-id, attr-corrupt, attrlist-corrupt, boot-invalid,
+// Other codes (attr-corrupt, attrlist-corrupt, boot-invalid,
 // mftmirr-missing when $MFTMirr cannot be written) are left in
 // Report.Unfixed, and so are findings whose fix does not apply (a system
 // record that does not read). A fix that fails part way fails the whole
@@ -449,6 +451,19 @@ func (r *repairer) pass(fs []Finding) ([]Finding, error) {
 		r.did(f, "reparse-key-drop", "$Extend\\$Reparse: key %#x for %s dropped", uint32(f.Got), f.Ref)
 	}
 
+	for _, f := range by[CodeSecurityID] {
+		if f.Record == mft.RecordSecure {
+			unfixed = append(unfixed, f) // $Secure itself unreadable
+			continue
+		}
+		id, err := tx.fixSecurityID(f.Record)
+		if err != nil {
+			unfixed = append(unfixed, f)
+			continue
+		}
+		r.did(f, "security-id", "record %d: security id %d → %d (its parent directory's)", f.Record, f.Got, id)
+	}
+
 	// 6. Cross-linked clusters: the file with the higher record number
 	// (the later claimant; a system file never) gets its own copy.
 	for _, f := range by[CodeClusterCross] {
@@ -502,7 +517,7 @@ func (r *repairer) pass(fs []Finding) ([]Finding, error) {
 			r.did(fs[0], "sync-mirror", "$MFTMirr: records %s copied from $MFT", strings.Join(s, ", "))
 		}
 	}
-	for _, c := range []Code{CodeSecurityID, CodeAttrCorrupt,
+	for _, c := range []Code{CodeAttrCorrupt,
 		CodeAttrListCorrupt, CodeBootInvalid} {
 		unfixed = append(unfixed, by[c]...)
 	}

@@ -696,3 +696,59 @@ func (tx *Tx) fixInstances(n mft.RecordNumber) (bool, error) {
 	rec.NextAttrID = next
 	return true, tx.putRecord(rec, "update")
 }
+
+// fixSecurityID gives record n, whose $STANDARD_INFORMATION names a
+// security id $Secure does not have, its parent directory's id (what a
+// new file there would inherit), or, when that is not valid either, the
+// lowest id $Secure has. It returns the id set.
+func (tx *Tx) fixSecurityID(n mft.RecordNumber) (uint32, error) {
+	v := tx.v
+	s, err := v.Secure()
+	if err != nil {
+		return 0, err
+	}
+	f, err := v.File(n)
+	if err != nil {
+		return 0, err
+	}
+	id := uint32(0)
+	if names, err := f.Names(); err == nil && len(names) > 0 {
+		if pf, err := v.File(names[0].Parent.Record()); err == nil {
+			if psi, err := pf.StandardInfo(); err == nil {
+				if _, ok := s.byID[psi.SecurityID]; ok {
+					id = psi.SecurityID
+				}
+			}
+		}
+	}
+	if id == 0 {
+		for k := range s.byID {
+			if id == 0 || k < id {
+				id = k
+			}
+		}
+	}
+	if id == 0 {
+		return 0, errors.New("volume: $Secure holds no security id")
+	}
+	fe, err := tx.editFile(n)
+	if err != nil {
+		return 0, err
+	}
+	r, ok := fe.find(mft.AttrStandardInformation, nil)
+	if !ok || r.attr().NonResident {
+		return 0, fmt.Errorf("volume: record %d has no resident $STANDARD_INFORMATION", n)
+	}
+	si, err := mft.DecodeStandardInfo(r.attr().Value)
+	if err != nil {
+		return 0, &RecordError{Record: n, Err: err}
+	}
+	si.SecurityID = id
+	val, err := si.AppendBinary(nil)
+	if err != nil {
+		return 0, err
+	}
+	r.attr().Value = val
+	fe.changed(r)
+	return id, fe.save()
+}

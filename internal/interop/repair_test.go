@@ -313,6 +313,14 @@ var repairCases = []repairCase{
 		fatal(t, os.WriteFile(img, b, 0o644))
 		return []volume.Finding{{Code: volume.CodeBootBackup, Offset: off}}
 	}},
+	{name: "security-id", corrupt: func(t *testing.T, img string, ref *volume.Volume) []volume.Finding {
+		fatal(t, corrupt.SecurityID(img, "/$UpCase", 0xABCDE))
+		return []volume.Finding{{Code: volume.CodeSecurityID, Record: mft.RecordUpCase, Got: 0xABCDE}}
+	}},
+	{name: "attr-instance-repeated", corrupt: func(t *testing.T, img string, ref *volume.Volume) []volume.Finding {
+		fatal(t, corrupt.AttrInstance(img, "/only.txt"))
+		return []volume.Finding{{Code: volume.CodeAttrInstance, Record: refFile(t, ref, "/only.txt").Number()}}
+	}},
 	{name: "parent-freed", gone: []string{"/dir1/dir2"}, moved: map[string]string{"/dir1/dir2/deep.txt": "/found.000/deep.txt"},
 		corrupt: func(t *testing.T, img string, ref *volume.Volume) []volume.Finding {
 			n, err := corrupt.FreeRecord(img, "/dir1/dir2", false)
