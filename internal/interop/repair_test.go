@@ -334,6 +334,28 @@ var repairCases = []repairCase{
 
 func openRO(img string) (*volume.Volume, error) { return volume.Open(img, volume.Options{}) }
 
+// The combined case makes several corruptions at once (some in one
+// directory); it is added at init since it uses the other cases.
+func init() {
+	repairCases = append(repairCases, repairCase{name: "combined", gone: []string{"/pair/b.txt"}, corrupt: func(t *testing.T, img string, ref *volume.Volume) []volume.Finding {
+		// Several corruptions at once, some in the same directory.
+		var fs []volume.Finding
+		for _, name := range []string{"mft-bit-cleared", "link-count-high", "swapped-block", "entry-removed-only-name",
+			"reparse-key-missing", "entry-dir-flag", "mftmirr", "cross-link"} {
+			for _, c := range repairCases {
+				if c.name == name {
+					fs = append(fs, c.corrupt(t, img, ref)...)
+				}
+			}
+		}
+		_, err := corrupt.FreeRecord(img, "/pair/b.txt", true)
+		fatal(t, err)
+		n := refFile(t, ref, "/pair/b.txt").Number()
+		return append(fs, entryFinding(t, ref, volume.CodeEntryDangling, "/pair/b.txt"),
+			volume.Finding{Code: volume.CodeMFTBitmap, Record: n, Want: 0, Got: 1})
+	}, changed: []string{"/big2.txt"}})
+}
+
 // editRecord changes the bytes of path's record (fixups applied) and
 // protects it again; it returns the record number. The reference image's
 // $MFT is contiguous.
@@ -605,7 +627,7 @@ func TestRepairCrash(t *testing.T) {
 	ref, err := openRO(refImg)
 	fatal(t, err)
 	defer ref.Close()
-	for _, name := range []string{"swapped-block", "entry-to-freed-record-bit-kept", "wrong-parent", "cross-link"} {
+	for _, name := range []string{"swapped-block", "entry-to-freed-record-bit-kept", "wrong-parent", "cross-link", "torn-record-garbage", "parent-freed"} {
 		var tc repairCase
 		for _, c := range repairCases {
 			if c.name == name {
@@ -614,17 +636,20 @@ func TestRepairCrash(t *testing.T) {
 		}
 		t.Run(name, func(t *testing.T) {
 			img := oracle.CopyImage(t, refImg)
-			findings := tc.corrupt(t, img, ref)
+			tc.corrupt(t, img, ref)
 			before, err := os.ReadFile(img)
 			fatal(t, err)
 			// The repaired state, and the number of writes its commit makes.
-			after, writes := repairOn(t, before, findings, -1, testutil.FailWrite)
+			after, writes := repairOn(t, before, -1, testutil.FailWrite)
 			if bytes.Equal(before, after) || writes == 0 {
 				t.Fatalf("repair changed nothing (%d writes)", writes)
 			}
+			if left := checkBytes(t, after); len(left) > 0 {
+				t.Fatalf("check after repair: %v", left)
+			}
 			for _, mode := range []testutil.FaultMode{testutil.FailWrite, testutil.TearWrite} {
 				for at := 0; at < writes; at += max(1, writes/6) {
-					got, _ := repairOn(t, before, findings, at, mode)
+					got, _ := repairOn(t, before, at, mode)
 					switch {
 					case bytes.Equal(got, before), bytes.Equal(got, after):
 					default:
@@ -636,10 +661,19 @@ func TestRepairCrash(t *testing.T) {
 	}
 }
 
+// checkBytes is checkErrors on an image in memory.
+func checkBytes(t *testing.T, img []byte) []volume.Finding {
+	t.Helper()
+	v, err := volume.OpenOn(volume.NewMemDevice(bytes.Clone(img), 512), volume.Options{})
+	fatal(t, err)
+	defer v.Close()
+	return checkErrors(t, v)
+}
+
 // repairOn repairs a copy of img on a device that fails at write failAt,
 // then reopens it (replaying the journal) and returns its bytes and the
 // writes the repair made.
-func repairOn(t *testing.T, img []byte, findings []volume.Finding, failAt int, mode testutil.FaultMode) ([]byte, int) {
+func repairOn(t *testing.T, img []byte, failAt int, mode testutil.FaultMode) ([]byte, int) {
 	t.Helper()
 	b := bytes.Clone(img)
 	now := func() time.Time { return time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC) }
@@ -649,7 +683,9 @@ func repairOn(t *testing.T, img []byte, findings []volume.Finding, failAt int, m
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, rerr := volume.Repair(v, findings, volume.RepairOptions{})
+	findings, err := checkAll(v) // the checker's, as the repair verb does
+	fatal(t, err)
+	_, rerr := volume.Repair(v, findings, volume.RepairOptions{Recheck: checkAll})
 	if failAt < 0 && rerr != nil {
 		t.Fatalf("Repair: %v", rerr)
 	}
