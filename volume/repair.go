@@ -22,6 +22,10 @@ type RepairOptions struct {
 	// nothing (at most maxRepairPasses). nil: one pass over the findings
 	// given.
 	Recheck func(v *Volume) ([]Finding, error)
+	// ClearDirty clears the volume's dirty flag when the repair leaves it
+	// clean: the last recheck finds no error (so it needs Recheck). A
+	// volume Windows marked dirty is opened with WriteOptions.Force.
+	ClearDirty bool
 	// RemoveBrokenLinks deletes the junctions and symbolic links that
 	// BrokenLinks reports, after the other fixes.
 	RemoveBrokenLinks bool
@@ -118,7 +122,19 @@ func Repair(v *Volume, findings []Finding, opts RepairOptions) (*Report, error) 
 			return err
 		}
 		if opts.RemoveBrokenLinks {
-			return r.removeBrokenLinks(opts)
+			if err := r.removeBrokenLinks(opts); err != nil {
+				return err
+			}
+		}
+		if opts.ClearDirty && opts.Recheck != nil && !hasErrors(rep.Unfixed) {
+			cleared, err := tx.clearDirty()
+			if err != nil {
+				return err
+			}
+			if cleared {
+				rep.Actions = append(rep.Actions, RepairAction{Action: "clear-dirty", Record: mft.RecordVolume,
+					Message: "$Volume: dirty flag cleared (the volume checks clean)"})
+			}
 		}
 		return nil
 	}
@@ -180,6 +196,15 @@ func actionable(fs []Finding) []Finding {
 		out = append(out, f)
 	}
 	return out
+}
+
+func hasErrors(fs []Finding) bool {
+	for _, f := range fs {
+		if f.Severity == SevError {
+			return true
+		}
+	}
+	return false
 }
 
 // repairer carries one repair transaction.

@@ -752,3 +752,32 @@ func (tx *Tx) fixSecurityID(n mft.RecordNumber) (uint32, error) {
 	fe.changed(r)
 	return id, fe.save()
 }
+
+// clearDirty clears the dirty flag in $Volume's $VOLUME_INFORMATION (and,
+// through the record's mirror copy, in $MFTMirr), as chkdsk does once the
+// volume is consistent. It reports whether the flag was set.
+func (tx *Tx) clearDirty() (bool, error) {
+	fe, err := tx.editFile(mft.RecordVolume)
+	if err != nil {
+		return false, err
+	}
+	r, ok := fe.find(mft.AttrVolumeInformation, nil)
+	if !ok || r.attr().NonResident {
+		return false, errors.New("volume: $Volume has no resident $VOLUME_INFORMATION")
+	}
+	vi, err := mft.DecodeVolumeInfo(r.attr().Value)
+	if err != nil {
+		return false, &RecordError{Record: mft.RecordVolume, Err: err}
+	}
+	if vi.Flags&mft.VolumeDirty == 0 {
+		return false, nil
+	}
+	vi.Flags &^= mft.VolumeDirty
+	val, err := vi.AppendBinary(nil)
+	if err != nil {
+		return false, err
+	}
+	r.attr().Value = val
+	fe.changed(r)
+	return true, fe.save()
+}

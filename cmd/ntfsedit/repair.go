@@ -18,6 +18,7 @@ func init() {
 			"link counts, index entries (dropped, inserted, rewritten, or the directory's index rebuilt),\n" +
 			"names whose parent is gone (orphans go to /found.000), $Extend\\$Reparse keys, the reparse\n" +
 			"flag, $MFT:$BITMAP and $Bitmap, $MFTMirr, torn records and cross-linked clusters.\n" +
+			"A volume marked dirty needs --force; its dirty flag is cleared when it checks clean.\n" +
 			"Exit status 0 when the volume checks clean afterwards, 1 otherwise.",
 		setup: setupWrite(func(fs *flag.FlagSet, w *writeFlags) {
 			fs.BoolVar(&w.removeBroken, "remove-broken-links", false, "also delete the junctions and symbolic links Windows cannot open (audit's broken links)")
@@ -75,9 +76,11 @@ func runRepair(e *env, o *opts, _ []string, ao volume.AuditOptions) error {
 	if err != nil {
 		return err
 	}
-	ropts := volume.RepairOptions{DryRun: o.w.dryRun, Recheck: checkVolume, RemoveBrokenLinks: o.w.removeBroken, BrokenLinks: brokenLinks}
+	dirty := v.Info().Dirty // opened with --force
+	ropts := volume.RepairOptions{DryRun: o.w.dryRun, Recheck: checkVolume, ClearDirty: dirty,
+		RemoveBrokenLinks: o.w.removeBroken, BrokenLinks: brokenLinks}
 	var rep *volume.Report
-	if len(findings) == 0 && !o.w.removeBroken {
+	if len(findings) == 0 && !o.w.removeBroken && !dirty {
 		// Nothing to do: the plan of an empty transaction.
 		rep, err = volume.Repair(v, nil, volume.RepairOptions{DryRun: true})
 	} else {
