@@ -115,3 +115,62 @@ func FuzzForceFixups(f *testing.F) {
 		}
 	})
 }
+
+func TestMayHaveParent(t *testing.T) {
+	protected, _ := testRecord(t) // one $FILE_NAME, parent 5
+	ref := func(n mft.RecordNumber) map[mft.RecordNumber]mft.FileRef {
+		return map[mft.RecordNumber]mft.FileRef{n: mft.MakeFileRef(n, 1)}
+	}
+	tests := []struct {
+		name string
+		mess func(b []byte)
+		dirs map[mft.RecordNumber]mft.FileRef
+		want bool
+	}{
+		{"parent listed", func([]byte) {}, ref(5), true},
+		{"parent not listed", func([]byte) {}, ref(6), false},
+		{"attribute length zero", func(b []byte) { b[0x38+4], b[0x38+5] = 0, 0 }, ref(6), true},
+		{"first attribute offset out of range", func(b []byte) { b[0x14], b[0x15] = 0xff, 0xff }, ref(6), true},
+		{"attribute list", func(b []byte) { b[0x38] = byte(mft.AttrAttributeList) }, ref(6), true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := bytes.Clone(protected)
+			tt.mess(b)
+			if got := mayHaveParent(b, tt.dirs); got != tt.want {
+				t.Errorf("mayHaveParent = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+// FuzzMayHaveParent: the raw pre-filter never panics, and never says no
+// for a record that decodes with a $FILE_NAME under a listed parent.
+func FuzzMayHaveParent(f *testing.F) {
+	protected, _ := testRecord(f)
+	f.Add(protected)
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if len(b) < 0x30 {
+			return
+		}
+		dirs := map[mft.RecordNumber]mft.FileRef{5: mft.MakeFileRef(5, 5)}
+		got := mayHaveParent(b, dirs)
+		plain := bytes.Clone(b)
+		if mft.ApplyFixups(plain) != nil {
+			return
+		}
+		rec, err := mft.DecodeRecord(plain, 42)
+		if err != nil {
+			return
+		}
+		for i := range rec.Attrs {
+			a := &rec.Attrs[i]
+			if a.Type != mft.AttrFileName || a.NonResident {
+				continue
+			}
+			if fn, err := mft.DecodeFileName(a.Value); err == nil && fn.Parent.Record() == 5 && !got {
+				t.Fatalf("mayHaveParent says no for a $FILE_NAME under record 5")
+			}
+		}
+	})
+}

@@ -358,7 +358,8 @@ type childName struct {
 func (tx *Tx) childNames(dirs map[mft.RecordNumber]mft.FileRef) (map[mft.RecordNumber][]childName, error) {
 	v := tx.v
 	out := map[mft.RecordNumber][]childName{}
-	err := v.scanRecords(func(raw []byte) bool { return headerIs(raw, true, false) }, func(f *File, err error) error {
+	want := func(raw []byte) bool { return headerIs(raw, true, false) && mayHaveParent(raw, dirs) }
+	err := v.scanRecords(want, func(f *File, err error) error {
 		if err != nil {
 			return nil // unreadable records are check's findings, not names
 		}
@@ -780,4 +781,50 @@ func (tx *Tx) clearDirty() (bool, error) {
 	r.attr().Value = val
 	fe.changed(r)
 	return true, fe.save()
+}
+
+// mayHaveParent reports, from a record's bytes before fixups, whether it
+// may have a $FILE_NAME whose parent is one of dirs: false only when every
+// attribute header reads cleanly, there is no $ATTRIBUTE_LIST (names could
+// live in extension records), and no resident $FILE_NAME's parent
+// reference (clear of the sector ends fixups change) names one of dirs.
+// It lets a scan skip decoding most records.
+func mayHaveParent(raw []byte, dirs map[mft.RecordNumber]mft.FileRef) bool {
+	le := binary.LittleEndian
+	off := int(le.Uint16(raw[0x14:]))
+	for n := 0; n < 512; n++ {
+		if off < 0x18 || off+8 > len(raw) {
+			return true
+		}
+		t := mft.AttrType(le.Uint32(raw[off:]))
+		if t == mft.AttrEnd {
+			return false
+		}
+		l := int(le.Uint32(raw[off+4:]))
+		if l < 0x18 || off+l > len(raw) {
+			return true
+		}
+		switch t {
+		case mft.AttrAttributeList:
+			return true
+		case mft.AttrFileName:
+			if raw[off+8] != 0 {
+				return true
+			}
+			vo := off + int(le.Uint16(raw[off+0x14:]))
+			if vo+8 > off+l {
+				return true
+			}
+			for k := vo; k < vo+8; k++ {
+				if k%mft.SectorSize >= mft.SectorSize-2 {
+					return true // the reference touches a sector's protected last bytes
+				}
+			}
+			if _, ok := dirs[mft.RecordNumber(le.Uint64(raw[vo:])&0xFFFFFFFFFFFF)]; ok {
+				return true
+			}
+		}
+		off += l
+	}
+	return true
 }
