@@ -31,10 +31,10 @@ func (tx *Tx) fixupRecord(n mft.RecordNumber) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if string(raw[:4]) != "FILE" {
-		return "", fmt.Errorf("volume: record %d has no FILE signature", n)
-	}
 	b := append([]byte(nil), raw...)
+	if string(raw[:4]) != "FILE" {
+		return "free", tx.freeBroken(n, raw)
+	}
 	if err := forceFixups(b); err == nil && saneRecord(b, n) {
 		if _, err := mft.NextUSN(b); err != nil {
 			return "", err

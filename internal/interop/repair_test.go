@@ -321,6 +321,16 @@ var repairCases = []repairCase{
 		fatal(t, corrupt.AttrInstance(img, "/only.txt"))
 		return []volume.Finding{{Code: volume.CodeAttrInstance, Record: refFile(t, ref, "/only.txt").Number()}}
 	}},
+	{name: "record-signature", gone: []string{"/dir1/dir2/deep.txt"}, corrupt: func(t *testing.T, img string, ref *volume.Volume) []volume.Finding {
+		n := editRecord(t, img, ref, "/dir1/dir2/deep.txt", func([]byte) {})
+		off := ref.Info().MFTCluster*int64(ref.ClusterSize()) + int64(n)*int64(ref.RecordSize())
+		b, err := os.ReadFile(img)
+		fatal(t, err)
+		copy(b[off:], "BAAD") // what Windows writes over a record that failed its check
+		fatal(t, os.WriteFile(img, b, 0o644))
+		return []volume.Finding{{Code: volume.CodeRecordHeader, Record: n},
+			entryFinding(t, ref, volume.CodeEntryDangling, "/dir1/dir2/deep.txt")}
+	}},
 	{name: "parent-freed", gone: []string{"/dir1/dir2"}, moved: map[string]string{"/dir1/dir2/deep.txt": "/found.000/deep.txt"},
 		corrupt: func(t *testing.T, img string, ref *volume.Volume) []volume.Finding {
 			n, err := corrupt.FreeRecord(img, "/dir1/dir2", false)
