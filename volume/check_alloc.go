@@ -10,16 +10,18 @@ import (
 	"github.com/ntfsedit/ntfsedit/mft"
 )
 
-// checkNames reports the $FILE_NAME attributes no index entry matched:
-// those whose parent is not an in-use directory of the same incarnation,
-// and (with indexes, unless the parent's index could not be read whole)
+// checkNames reports the $FILE_NAME attributes whose parent is not an
+// in-use directory of the same incarnation (entries match names by
+// directory record, so a stale parent sequence number is caught here),
+// and those no index entry matched (with indexes, unless the parent's index could not be read whole)
 // those missing from the parent's $I30.
 func (c *checker) checkNames(bare bool) {
 	for i := range c.names {
-		if !bare && c.matched[i].Load() {
-			continue
-		}
+		matched := !bare && c.matched[i].Load()
 		nm := &c.names[i]
+		if matched && c.recs[nm.parent.Record()].seq == nm.parent.Seq() {
+			continue // the common case, decided without the switch below
+		}
 		r := mft.RecordNumber(nm.rec)
 		if c.recs[r].flags&flagBad != 0 {
 			continue
@@ -42,7 +44,7 @@ func (c *checker) checkNames(bare bool) {
 				Message: fmt.Sprintf("record %d: $FILE_NAME %q names parent %s, but %s", r, name, nm.parent, why)})
 			continue
 		}
-		if bare || c.broken[p] || c.recs[p].flags&flagBad != 0 {
+		if matched || bare || c.broken[p] || c.recs[p].flags&flagBad != 0 {
 			continue
 		}
 		c.add(Finding{Code: CodeNameNotIndexed, Record: r, Parent: p, Name: name,

@@ -357,7 +357,8 @@ func (w *indexWalk) entry(e *index.Entry, vcn mft.VCN) {
 // 24, hidden+system files, and every file under $Extend such as
 // $TxfLog's $Tops and $TxfLog.blf) keep stale sizes, often 0; and Windows updates a file's sizes only in the
 // entry of the name it was opened by, so the other links of a hard-linked
-// file go stale. Those are warnings. For any other file Windows rewrites
+// file go stale. Those are warnings, and so are files with a separate DOS
+// name. For any other file Windows rewrites
 // the entry when the file is closed, so a size that differs is an error.
 func (c *checker) sizeSeverity(r, dir mft.RecordNumber, ri *checkRec) Severity {
 	const hiddenSystem = uint32(mft.FileHidden | mft.FileSystem)
@@ -366,9 +367,12 @@ func (c *checker) sizeSeverity(r, dir mft.RecordNumber, ri *checkRec) Severity {
 	}
 	links := 0
 	for _, nm := range c.namesOf(r) {
-		if nm.ns != mft.NamespaceDOS {
-			links++
+		if nm.ns == mft.NamespaceDOS {
+			// Whether Windows refreshes the entries of both names of a
+			// long/short pair we could not verify: stay quiet.
+			return SevWarning
 		}
+		links++
 	}
 	if links > 1 {
 		return SevWarning

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -431,31 +432,48 @@ func TestCheckDOSNameLinkCount(t *testing.T) {
 }
 
 // TestCheckRandomCorruption flips random bytes of the sample image's $MFT
-// and index blocks and requires Check never to panic or fail to return
-// (errors are findings). Seeds are fixed; NTFSEDIT_SEED adds one.
+// and index blocks (and, on one seed in four, anywhere) and requires Check
+// never to panic (errors are findings). Seeds are fixed;
+// NTFSEDIT_CHECK_SEEDS sets their number for a longer run by hand.
 func TestCheckRandomCorruption(t *testing.T) {
 	orig, err := os.ReadFile(filepath.Join(oracle.RepoRoot(t), "fixtures", "sample.img"))
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Run("sample", func(t *testing.T) { randomCorruption(t, orig, 400<<10) })
+	ref, err := os.ReadFile(corrupt.RefImage(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The reference image's $MFT starts at 16 KiB and /many's INDX blocks
+	// end below 1.6 MiB.
+	t.Run("reference", func(t *testing.T) { randomCorruption(t, ref, 1600<<10) })
+}
+
+func randomCorruption(t *testing.T, orig []byte, hi int64) {
 	v, err := volume.OpenOn(volume.NewMemDevice(orig, 512), volume.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	in := v.Info()
 	v.Close()
-	// Region holding $MFT's records and (on this small volume) most
-	// index blocks: the first 400 KiB.
-	lo, hi := in.MFTCluster*int64(in.ClusterSize), int64(400<<10)
+	// From $MFT's first record to hi: records and index blocks.
+	lo := in.MFTCluster * int64(in.ClusterSize)
 	seeds := 200
 	if testing.Short() {
 		seeds = 30
+	}
+	if n, err := strconv.Atoi(os.Getenv("NTFSEDIT_CHECK_SEEDS")); err == nil {
+		seeds = n // a longer run by hand
 	}
 	for seed := range seeds {
 		rng := rand.New(rand.NewPCG(uint64(seed), 5))
 		b := slices.Clone(orig)
 		for range 1 + rng.IntN(40) {
 			off := lo + rng.Int64N(hi-lo)
+			if seed%4 == 3 {
+				off = rng.Int64N(int64(len(b))) // anywhere, bitmaps and $Secure too
+			}
 			b[off] ^= byte(1 + rng.IntN(255))
 		}
 		func() {
@@ -498,8 +516,8 @@ func FuzzCheckMFT(f *testing.F) {
 }
 
 // TestCheckMoreCorruptions covers the checks the 21 corruptions leave out:
-// security ids, the reparse-point attribute flag, attribute instances and
-// the backup boot sector.
+// security ids, the reparse-point attribute flag, attribute instances,
+// the backup boot sector and a $FILE_NAME's parent sequence number.
 func TestCheckMoreCorruptions(t *testing.T) {
 	ref := corrupt.RefImage(t)
 	v, err := volume.Open(ref, volume.Options{})
@@ -531,6 +549,10 @@ func TestCheckMoreCorruptions(t *testing.T) {
 		{"attribute instance", func(img string) error { return corrupt.AttrInstance(img, "/only.txt") },
 			checkKey{Code: volume.CodeAttrInstance, Record: only, Path: "/only.txt"}},
 		{"backup boot sector", corrupt.BootBackup, checkKey{Code: volume.CodeBootBackup}},
+		{"stale parent sequence number", func(img string) error {
+			_, err := corrupt.FileNameParentSeq(img, "/only.txt", 1)
+			return err
+		}, checkKey{Code: volume.CodeBadParent, Record: only, Parent: mft.RecordRoot, Name: "only.txt", Path: "/only.txt"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

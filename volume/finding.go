@@ -44,8 +44,8 @@ const (
 	CodeEntrySize      Code = "entry-size"       // data size in the entry's $FILE_NAME copy differs; Parent, Name, Ref, Want, Got; a warning for metadata files and hard-linked files (Windows leaves those stale), else an error
 	CodeIndexOrder     Code = "index-order"      // entries out of $UpCase collation order; Parent, Name, VCN (-1 = root)
 	CodeIndexFixup     Code = "index-fixup"      // torn INDX block; Parent, VCN, Offset
-	CodeIndexCorrupt   Code = "index-corrupt"    // INDX block or $INDEX_ROOT undecodable; Parent, VCN, Offset
-	CodeIndexBitmap    Code = "index-bitmap"     // index $BITMAP bit vs block in use; Parent, VCN, Want, Got (1/0)
+	CodeIndexCorrupt   Code = "index-corrupt"    // INDX block or $INDEX_ROOT undecodable, or the tree unwalkable (loop, sub-node outside $INDEX_ALLOCATION); Parent, VCN, Offset
+	CodeIndexBitmap    Code = "index-bitmap"     // index $BITMAP bit vs block in use; Parent, VCN, Want, Got (1/0); Want 0: a block marked in use that no entry leads to; VCN -1: the $BITMAP itself is missing or short
 
 	// Allocation.
 	CodeMFTBitmap     Code = "mft-bitmap"     // $MFT:$BITMAP bit vs record in-use flag; Record, Want, Got (1/0); a bit set for a free record is a warning (space lost)
@@ -55,7 +55,7 @@ const (
 	// Reparse points and security.
 	CodeReparseFlag       Code = "reparse-flag"        // $REPARSE_POINT vs FILE_ATTRIBUTE_REPARSE_POINT disagree; Record, Want, Got
 	CodeReparseKeyMissing Code = "reparse-key-missing" // no $Extend\$Reparse key for a reparse point; Record, Want (tag)
-	CodeReparseKeyStale   Code = "reparse-key-stale"   // a $Reparse key for a record without that reparse point; Ref, Got (tag)
+	CodeReparseKeyStale   Code = "reparse-key-stale"   // a $Reparse key for a record without that reparse point; Record ($Reparse's record), Ref (the key's reference), Got (tag)
 	CodeSecurityID        Code = "security-id"         // $STANDARD_INFORMATION security id not in $Secure; Record, Got
 )
 
@@ -94,7 +94,7 @@ type Finding struct {
 	Ref      mft.FileRef      `json:"ref,omitempty"`
 	Name     string           `json:"name,omitempty"`
 	Attr     string           `json:"attr,omitempty"`
-	VCN      int64            `json:"vcn,omitempty"`
+	VCN      int64            `json:"vcn,omitempty"` // omitted from JSON when 0, the first INDX block
 	LCN      int64            `json:"lcn,omitempty"`
 	Count    int64            `json:"count,omitempty"`
 	Offset   int64            `json:"offset,omitempty"` // byte offset in the volume, when known

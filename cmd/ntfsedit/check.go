@@ -1,7 +1,9 @@
 package main
 
 import (
+	"flag"
 	"fmt"
+	"sync"
 
 	"github.com/ntfsedit/ntfsedit/volume"
 )
@@ -11,7 +13,9 @@ func init() {
 		name:  "check",
 		short: "Check the volume's consistency as chkdsk does; one finding per line (NDJSON with --json). Exit status 0 clean (warnings allowed), 1 errors found, 2 unreadable.",
 		run:   runCheck,
-		setup: nil,
+		setup: func(fs *flag.FlagSet, o *opts) {
+			fs.BoolVar(&o.quiet, "quiet", false, "no progress line on a terminal")
+		},
 		// IMAGE only.
 		minArgs: 0, maxArgs: 0,
 	})
@@ -25,7 +29,24 @@ func runCheck(e *env, o *opts, args []string) error {
 		return &usageError{fmt.Sprintf("cannot check: %v", err)}
 	}
 	defer v.Close()
-	findings, err := volume.Check(v, volume.CheckOptions{})
+	// One progress line per stage ("records", then "indexes"), on a
+	// terminal only.
+	var mu sync.Mutex
+	var prog *progress
+	stage := ""
+	report := func(s string, done, total int64) {
+		mu.Lock()
+		defer mu.Unlock()
+		if s != stage {
+			prog.done()
+			prog, stage = newProgress(e, o.quiet, s), s
+		}
+		prog.update(done, total)
+	}
+	findings, err := volume.Check(v, volume.CheckOptions{Progress: report})
+	mu.Lock()
+	prog.done()
+	mu.Unlock()
 	if err != nil {
 		return &usageError{fmt.Sprintf("cannot check: %v", err)}
 	}

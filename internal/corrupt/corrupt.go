@@ -315,6 +315,29 @@ func MirrorDiffer(img string) error {
 // FileNameParent points the $FILE_NAME of path (the one with its name and
 // parent) at directory newParent, and returns the record changed.
 func FileNameParent(img, path, newParent string) (mft.RecordNumber, error) {
+	return editFileName(img, path, func(m *image, fn []byte) error {
+		p, err := m.lookup(newParent)
+		if err != nil {
+			return err
+		}
+		le.PutUint64(fn, uint64(p.Ref()))
+		return nil
+	})
+}
+
+// FileNameParentSeq adds delta to the sequence number of the parent
+// reference in path's $FILE_NAME, and returns the record changed.
+func FileNameParentSeq(img, path string, delta int) (mft.RecordNumber, error) {
+	return editFileName(img, path, func(m *image, fn []byte) error {
+		ref := mft.FileRef(le.Uint64(fn))
+		le.PutUint64(fn, uint64(mft.MakeFileRef(ref.Record(), uint16(int(ref.Seq())+delta))))
+		return nil
+	})
+}
+
+// editFileName changes the value of the $FILE_NAME of path (the one with
+// its name and parent) in its record.
+func editFileName(img, path string, edit func(m *image, fn []byte) error) (mft.RecordNumber, error) {
 	var num mft.RecordNumber
 	return num, run(img, func(m *image) error {
 		dir, name := split(path)
@@ -323,10 +346,6 @@ func FileNameParent(img, path, newParent string) (mft.RecordNumber, error) {
 			return err
 		}
 		f, err := m.lookup(path)
-		if err != nil {
-			return err
-		}
-		p, err := m.lookup(newParent)
 		if err != nil {
 			return err
 		}
@@ -345,7 +364,9 @@ func FileNameParent(img, path, newParent string) (mft.RecordNumber, error) {
 				vo, vl := residentValue(b, off)
 				if fn, err := mft.DecodeFileName(b[vo : vo+vl]); err == nil &&
 					fn.NameString() == name && fn.Parent.Record() == d.Number() {
-					le.PutUint64(b[vo:], uint64(p.Ref()))
+					if err := edit(m, b[vo:vo+vl]); err != nil {
+						return err
+					}
 					return m.putRecord(num, b)
 				}
 			}
