@@ -103,9 +103,10 @@ func (f AuditFinding) Broken() bool {
 
 // BrokenLinks returns the junctions and symbolic links below root that
 // Windows cannot open (the findings of Audit for which Broken is true), one
-// finding per link: what repair --remove-broken-links removes.
+// finding per link: what repair --remove-broken-links removes. Unlike
+// Audit, which reports a loop once, it lists every link of a loop.
 func BrokenLinks(v *Volume, root string, opts AuditOptions) ([]AuditFinding, error) {
-	all, err := Audit(v, root, opts)
+	all, err := audit(v, root, opts, true)
 	if err != nil {
 		return nil, err
 	}
@@ -143,6 +144,7 @@ type auditor struct {
 	guid  string // upper-case, no braces; "": unknown
 	links map[mft.RecordNumber]*auditLink
 	loops map[string]bool // cycles already reported, by member records
+	every bool            // report every link of a loop
 	out   []AuditFinding
 }
 
@@ -153,7 +155,11 @@ type auditor struct {
 // fails only when root cannot be read; unreadable parts of the tree are
 // findings. Findings are sorted by path, a path's in a fixed order.
 func Audit(v *Volume, root string, opts AuditOptions) ([]AuditFinding, error) {
-	a := &auditor{v: v, scope: cleanPath(root), links: map[mft.RecordNumber]*auditLink{}, loops: map[string]bool{}}
+	return audit(v, root, opts, false)
+}
+
+func audit(v *Volume, root string, opts AuditOptions, everyLoopLink bool) ([]AuditFinding, error) {
+	a := &auditor{v: v, scope: cleanPath(root), links: map[mft.RecordNumber]*auditLink{}, loops: map[string]bool{}, every: everyLoopLink}
 	var err error
 	if a.drive, err = driveLetter(opts.Drive); err != nil {
 		return nil, err
@@ -370,7 +376,7 @@ func (a *auditor) check(l *auditLink) {
 		f.Resolved = res.path
 		if res.code == AuditLoop {
 			key := fmt.Sprint(res.loop)
-			if a.loops[key] {
+			if a.loops[key] && !a.every {
 				return
 			}
 			a.loops[key] = true

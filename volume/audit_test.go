@@ -195,3 +195,29 @@ func TestRetargetRules(t *testing.T) {
 		t.Errorf("BrokenLinks = %+v, %v; want /s above the root", b, err)
 	}
 }
+
+// A junction whose reparse data no longer decodes is reported, located,
+// and the walk goes on.
+func TestAuditCorruptReparse(t *testing.T) {
+	img := sampleImage(t)
+	subst := []byte{'\\', 0, '?', 0, '?', 0, '\\', 0, 'C', 0, ':', 0, '\\', 0, 't', 0}
+	i := bytes.Index(img, subst)
+	if i < 16 {
+		t.Fatal("the junction's substitute name is not in the sample image")
+	}
+	// the value starts 16 bytes before its substitute name (header, then
+	// the four offsets and lengths); its data length is at +4
+	bad := messWith(img, func(b []byte) { b[i-16+4], b[i-16+5] = 0xFF, 0x7F })
+	v, err := openMem(t, bad)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found, err := volume.Audit(v, "/", volume.AuditOptions{Drive: "C:"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(found) != 1 || found[0].Code != volume.AuditCorrupt || found[0].Path != "/junction" || found[0].Level != volume.LevelError ||
+		!strings.Contains(found[0].Message, "reparse data length") {
+		t.Errorf("Audit = %+v; want one reparse-corrupt error for /junction naming the data length", found)
+	}
+}

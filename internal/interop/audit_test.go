@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -420,7 +421,13 @@ func TestAudit(t *testing.T) {
 				case "dangling", "loop", "too-deep", "above-root":
 					wantBroken = append(wantBroken, c)
 				}
+				if c == (codePath{"loop", "/scope/a"}) {
+					// every link of a loop, so that removing them all
+					// leaves none broken
+					wantBroken = append(wantBroken, codePath{"loop", "/scope/b"})
+				}
 			}
+			slices.SortStableFunc(wantBroken, func(a, b codePath) int { return strings.Compare(a.Path, b.Path) })
 			if d := cmp.Diff(wantBroken, codePaths(broken)); d != "" {
 				t.Errorf("BrokenLinks(%s) (-want +got):\n%s", tc.root, d)
 			}
