@@ -424,6 +424,13 @@ func (tx *Tx) rebuildIndex(dir mft.RecordNumber, names []childName) error {
 	if err != nil {
 		return err
 	}
+	// An allocation without its $BITMAP gets an empty one covering it.
+	if _, ok := dfe.find(mft.AttrBitmap, nameI30); !ok && x.alloc != nil {
+		blocks := x.alloc.Size() / x.bsize
+		if err := dfe.add(mft.Attr{Type: mft.AttrBitmap, Name: nameI30, Value: make([]byte, (blocks+63)/64*8)}); err != nil {
+			return err
+		}
+	}
 	// Every block goes back to the $BITMAP; the new tree allocates anew.
 	if br, ok := dfe.find(mft.AttrBitmap, nameI30); ok {
 		a := br.attr()

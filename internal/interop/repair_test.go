@@ -305,6 +305,27 @@ var repairCases = []repairCase{
 		})
 		return []volume.Finding{{Code: volume.CodeIndexBitmap, Parent: n, Record: d.Number(), Want: 1, Got: 0}}
 	}},
+	{name: "index-bitmap-missing", corrupt: func(t *testing.T, img string, ref *volume.Volume) []volume.Finding {
+		d := refFile(t, ref, "/many")
+		editRecord(t, img, ref, "/many", func(b []byte) {
+			// The $I30 $BITMAP's type becomes an unused one ($LOGGED_UTILITY_STREAM
+			// keeps the record decodable, sorted and named).
+			for ao := int(b[0x14]) | int(b[0x15])<<8; ao+8 < len(b); {
+				typ := mft.AttrType(uint32(b[ao]) | uint32(b[ao+1])<<8 | uint32(b[ao+2])<<16 | uint32(b[ao+3])<<24)
+				l := int(b[ao+4]) | int(b[ao+5])<<8
+				if typ == mft.AttrEnd || l == 0 {
+					break
+				}
+				if typ == mft.AttrBitmap {
+					b[ao], b[ao+1] = 0x00, 0x01 // 0x100
+					return
+				}
+				ao += l
+			}
+			t.Fatal("no $BITMAP")
+		})
+		return []volume.Finding{{Code: volume.CodeIndexBitmap, Parent: d.Number(), Record: d.Number(), VCN: -1}}
+	}},
 	{name: "boot-backup", corrupt: func(t *testing.T, img string, ref *volume.Volume) []volume.Finding {
 		b, err := os.ReadFile(img)
 		fatal(t, err)
