@@ -89,43 +89,49 @@ func runRepair(e *env, o *opts, _ []string, ao volume.AuditOptions) error {
 	if err != nil {
 		return err
 	}
+	// What is left: after a commit, what the checker finds on the volume;
+	// for a dry run, what the last recheck inside it found.
+	left := errorsOnly(rep.Unfixed)
+	if !o.w.dryRun {
+		after, err := checkVolume(v)
+		if err != nil {
+			return fmt.Errorf("check after repair: %w", err)
+		}
+		left = errorsOnly(after)
+	}
+	if len(left) > 0 {
+		e.failed = true // exit status 1
+	}
 	if o.json {
-		return jsonLine(e.stdout, rep)
+		return jsonLine(e.stdout, struct {
+			*volume.Report
+			Left  []volume.Finding `json:"left"`
+			Clean bool             `json:"clean"`
+		}{rep, append([]volume.Finding{}, left...), len(left) == 0})
 	}
 	var b strings.Builder
 	for _, a := range rep.Actions {
 		fmt.Fprintf(&b, "%s\n", a)
 	}
-	if _, err := io.WriteString(e.stdout, b.String()); err != nil {
-		return err
-	}
 	if o.w.dryRun {
+		if _, err := io.WriteString(e.stdout, b.String()); err != nil {
+			return err
+		}
 		if err := printPlan(e, o, rep.Plan); err != nil {
 			return err
 		}
-		if left := errorsOnly(rep.Unfixed); len(left) > 0 {
-			for _, f := range left {
-				fmt.Fprintf(e.stdout, "not fixed: %s\n", f)
-			}
-			e.failed = true
-		}
-		return nil
+		b.Reset()
 	}
-	after, err := checkVolume(v)
-	if err != nil {
-		return fmt.Errorf("check after repair: %w", err)
+	for _, f := range left {
+		fmt.Fprintf(&b, "not fixed: %s\n", f)
 	}
-	left := errorsOnly(after)
 	switch {
-	case len(left) > 0:
-		for _, f := range left {
-			fmt.Fprintf(e.stdout, "not fixed: %s\n", f)
-		}
-		e.failed = true
+	case o.w.dryRun || len(left) > 0:
 	case len(rep.Actions) == 0:
-		fmt.Fprintln(e.stdout, "clean: nothing to repair")
+		b.WriteString("clean: nothing to repair\n")
 	default:
-		fmt.Fprintf(e.stdout, "repaired: %d fixes in one commit; check is clean\n", len(rep.Actions))
+		fmt.Fprintf(&b, "repaired: %d fixes in one commit; check is clean\n", len(rep.Actions))
 	}
-	return nil
+	_, err = io.WriteString(e.stdout, b.String())
+	return err
 }
