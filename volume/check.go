@@ -70,6 +70,7 @@ type checker struct {
 	extents    []extentClaim
 	dirs       []mft.RecordNumber        // records with an $I30 $INDEX_ROOT
 	exts       []extRef                  // extension records in use
+	lists      []extRef                  // what attribute lists name (rec: the base, base: the named record)
 	broken     []bool                    // directories whose index could not be read whole, by record
 	extendDirs map[mft.RecordNumber]bool // $Extend and the directories below it
 

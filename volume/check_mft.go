@@ -23,6 +23,8 @@ type batchResult struct {
 	names    []checkName
 	extents  []extentClaim
 	exts     []extRef
+	lists    []extRef           // records a base record's $ATTRIBUTE_LIST names: rec is the base, base the named reference
+	nonresAL []mft.RecordNumber // base records with a non-resident $ATTRIBUTE_LIST, read after the pass
 	updates  []extUpdate
 	reparse  []mft.RecordNumber // non-resident $REPARSE_POINT: tag read after the pass
 }
@@ -125,6 +127,10 @@ func (c *checker) scanMFT() error {
 		for _, n := range r.reparse {
 			c.readReparseTag(n)
 		}
+		c.lists = append(c.lists, r.lists...)
+		for _, n := range r.nonresAL {
+			c.readAttrList(n)
+		}
 	}
 	for r := range c.recs {
 		ri := &c.recs[r]
@@ -184,6 +190,35 @@ func (v *Volume) readDirect(s *Stream, p []byte, off int64) error {
 		}
 		return fmt.Errorf("volume: read %d bytes at volume offset 0x%x: %w", len(b), dev, err)
 	})
+}
+
+// appendListRefs appends the records other than base that an attribute
+// list names, each once.
+func appendListRefs(out []extRef, base mft.RecordNumber, list []mft.AttrListEntry) []extRef {
+	start := len(out)
+	for _, e := range list {
+		if e.Ref.Record() == base {
+			continue
+		}
+		if !slices.ContainsFunc(out[start:], func(x extRef) bool { return x.base == e.Ref }) {
+			out = append(out, extRef{rec: base, base: e.Ref})
+		}
+	}
+	return out
+}
+
+// readAttrList reads the non-resident $ATTRIBUTE_LIST of base record n.
+func (c *checker) readAttrList(n mft.RecordNumber) {
+	rec, err := c.v.Record(n)
+	if err == nil {
+		var list []mft.AttrListEntry
+		if list, err = c.v.attrListOf(rec, rec.Find(mft.AttrAttributeList, nil)); err == nil {
+			c.lists = appendListRefs(c.lists, n, list)
+			return
+		}
+	}
+	c.add(Finding{Code: CodeAttrListCorrupt, Record: n, Attr: "$ATTRIBUTE_LIST", Message: fmt.Sprintf("record %d: non-resident $ATTRIBUTE_LIST unreadable: %v", n, err)})
+	c.recs[n].flags |= flagBad
 }
 
 // readReparseTag reads the tag of a non-resident $REPARSE_POINT.
@@ -448,6 +483,21 @@ func (c *checker) scanAttrs(num, base mft.RecordNumber, rec *mft.Record, ri *che
 			if equalName(a.Name, I30) {
 				hasI30 = true
 			}
+		case mft.AttrAttributeList:
+			if base != num || a.StartVCN != 0 {
+				continue
+			}
+			if a.NonResident {
+				res.nonresAL = append(res.nonresAL, num)
+				continue
+			}
+			list, err := mft.DecodeAttrList(a.Value)
+			if err != nil {
+				add(Finding{Code: CodeAttrListCorrupt, Attr: a.Type.String(), Message: fmt.Sprintf("record %d: $ATTRIBUTE_LIST: %v", num, err)})
+				ri.flags |= flagBad
+				continue
+			}
+			res.lists = appendListRefs(res.lists, num, list)
 		}
 	}
 	if !hasI30 {
@@ -523,8 +573,37 @@ func attrLabel(a *mft.Attr) string {
 }
 
 // checkExtensions checks that each extension record in use belongs to an
-// in-use base record of the same incarnation.
+// in-use base record of the same incarnation whose $ATTRIBUTE_LIST names
+// it, and that every record an attribute list names is such an extension
+// record of that base.
 func (c *checker) checkExtensions() {
+	named := make(map[mft.RecordNumber]bool, len(c.lists))
+	baseOf := make(map[mft.RecordNumber]mft.FileRef, len(c.exts))
+	for _, e := range c.exts {
+		baseOf[e.rec] = e.base
+	}
+	for _, l := range c.lists {
+		base, r := l.rec, l.base.Record()
+		named[r] = true
+		why := ""
+		switch {
+		case int64(r) >= c.v.records:
+			why = "beyond $MFT"
+		case c.recs[r].flags&flagInUse == 0:
+			why = "not in use"
+		case c.recs[r].flags&flagBase != 0:
+			why = "a base record"
+		case c.recs[r].seq != l.base.Seq():
+			why = fmt.Sprintf("now sequence number %d", c.recs[r].seq)
+		case baseOf[r].Record() != base:
+			why = fmt.Sprintf("an extension record of record %d", baseOf[r].Record())
+		}
+		if why != "" {
+			c.add(Finding{Code: CodeAttrListCorrupt, Record: base, Ref: l.base,
+				Message: fmt.Sprintf("record %d: $ATTRIBUTE_LIST names record %s, which is %s", base, l.base, why)})
+			c.recs[base].flags |= flagBad
+		}
+	}
 	for _, e := range c.exts {
 		b := e.base.Record()
 		if int64(b) >= c.v.records {
@@ -538,6 +617,9 @@ func (c *checker) checkExtensions() {
 		case bi.seq != e.base.Seq():
 			c.add(Finding{Code: CodeAttrListCorrupt, Record: e.rec, Ref: e.base,
 				Message: fmt.Sprintf("extension record %d names base record %s, whose sequence number is %d", e.rec, e.base, bi.seq)})
+		case !named[e.rec] && bi.flags&flagBad == 0:
+			c.add(Finding{Code: CodeAttrListCorrupt, Severity: SevWarning, Record: e.rec, Ref: e.base,
+				Message: fmt.Sprintf("extension record %d of record %d is in use but its base's $ATTRIBUTE_LIST does not name it (lost)", e.rec, b)})
 		}
 	}
 }

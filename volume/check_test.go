@@ -570,3 +570,40 @@ func TestCheckMoreCorruptions(t *testing.T) {
 		})
 	}
 }
+
+// TestCheckAttrList frees an extension record of the interop image's
+// 45-link file (its $ATTRIBUTE_LIST is non-resident): the base record's
+// list then names a record not in use.
+func TestCheckAttrList(t *testing.T) {
+	src := oracle.Image(t, "fixtures/mkinterop.sh")
+	const p = "/many-links/hardlink-number-00-with-a-long-name.txt"
+	v, err := volume.Open(src, volume.Options{})
+	mustErr(t, err)
+	f, err := v.Lookup(p)
+	mustErr(t, err)
+	base := f.Number()
+	ext := mft.RecordNumber(0)
+	for n := base + 1; n < base+64 && ext == 0; n++ {
+		if r, err := v.Record(n); err == nil && r.InUse() && r.Base.Record() == base {
+			ext = n
+		}
+	}
+	v.Close()
+	if ext == 0 || f.Attr(mft.AttrAttributeList, nil) == nil {
+		t.Fatalf("%s (record %d) has no extension record", p, base)
+	}
+	img := oracle.CopyImage(t, src)
+	mustErr(t, corrupt.FreeRecordNumber(img, ext, false))
+	var got []checkKey
+	for _, fd := range errorsOf(checkPath(t, img)) {
+		got = append(got, keyOf(fd))
+	}
+	// The path comes from the base record's first name.
+	want := []checkKey{{Code: volume.CodeAttrListCorrupt, Record: base}}
+	if len(got) == 1 {
+		got[0].Path = ""
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("errors (-want +got):\n%s", diff)
+	}
+}

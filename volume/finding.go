@@ -28,7 +28,7 @@ const (
 	CodeAttrInstance    Code = "attr-instance"    // duplicate instance, or instance ≥ next instance; Record, Attr
 	CodeAttrCorrupt     Code = "attr-corrupt"     // an attribute or its value cannot be decoded; Record, Attr
 	CodeLinkCount       Code = "link-count"       // header link count differs; Record, Want, Got
-	CodeAttrListCorrupt Code = "attrlist-corrupt" // $ATTRIBUTE_LIST names a missing or foreign extension record; Record, Ref
+	CodeAttrListCorrupt Code = "attrlist-corrupt" // $ATTRIBUTE_LIST names a missing or foreign extension record; Record, Ref. Record is the base and Ref the record its list names, or (an extension record whose base is not in use, or that no list names: a warning) Record is the extension and Ref its base
 
 	// Names and directory indexes. Parent is the directory record, Name the
 	// name as stored, Ref the file reference an index entry holds. For the

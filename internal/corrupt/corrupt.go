@@ -544,3 +544,22 @@ func BootBackup(img string) error {
 		return m.flip(m.base + total*bps + 0x48)
 	})
 }
+
+// FreeRecordNumber clears the in-use flag of record n (an extension record,
+// say) and, unless keepBitmap, its $MFT:$BITMAP bit.
+func FreeRecordNumber(img string, n mft.RecordNumber, keepBitmap bool) error {
+	return run(img, func(m *image) error {
+		b, err := m.record(n)
+		if err != nil {
+			return err
+		}
+		le.PutUint16(b[0x16:], le.Uint16(b[0x16:])&^uint16(mft.RecordInUse))
+		if err := m.putRecord(n, b); err != nil {
+			return err
+		}
+		if keepBitmap {
+			return nil
+		}
+		return m.mftBit(n, false)
+	})
+}
