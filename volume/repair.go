@@ -99,13 +99,16 @@ type Report struct {
 //   - mft-bitmap, cluster-bitmap: $MFT:$BITMAP and $Bitmap are rebuilt from
 //     what is in use; mftmirr-mismatch: $MFTMirr is copied from $MFT;
 //     boot-backup: the backup boot sector is copied from the boot sector.
+//   - attrlist-corrupt: an extension record freed while its base's
+//     $ATTRIBUTE_LIST names it (and still its base's) is taken back into
+//     use; an extension record no in-use base claims is freed.
 //   - security-id: the record gets its parent directory's security id (or
 //     $Secure's lowest, when the parent's is not valid either).
 //   - attr-order: the record's attributes are sorted; attr-instance: the
 //     next instance number is raised past the largest and repeated ones
 //     renumbered (not in records an $ATTRIBUTE_LIST names by instance).
 //
-// Other codes (attr-corrupt, attrlist-corrupt, boot-invalid,
+// Other codes (attr-corrupt, boot-invalid,
 // mftmirr-missing when $MFTMirr cannot be written) are left in
 // Report.Unfixed, and so are findings whose fix does not apply (a system
 // record that does not read). A fix that fails part way fails the whole
@@ -288,6 +291,32 @@ func (r *repairer) pass(fs []Finding) ([]Finding, error) {
 		if changed {
 			r.did(f, "instances", "record %d: attribute instance numbers made unique, next instance raised past them", f.Record)
 		}
+	}
+
+	// Attribute lists: an extension record freed while its base's list
+	// names it is taken back; one that no base claims is freed.
+	for _, f := range by[CodeAttrListCorrupt] {
+		rec, err := tx.v.Record(f.Record)
+		if err != nil || f.Ref == 0 {
+			unfixed = append(unfixed, f)
+			continue
+		}
+		if rec.IsBase() {
+			ok, err := tx.reclaimExtension(f.Record, f.Ref)
+			if err != nil {
+				unfixed = append(unfixed, f)
+				continue
+			}
+			if ok {
+				r.did(f, "reclaim-extension", "record %d: extension record %d, freed while its $ATTRIBUTE_LIST names it, in use again", f.Record, f.Ref.Record())
+			}
+			continue
+		}
+		if err := tx.freeExtension(f.Record); err != nil {
+			unfixed = append(unfixed, f)
+			continue
+		}
+		r.did(f, "free-extension", "extension record %d freed (base %s does not claim it)", f.Record, f.Ref)
 	}
 
 	// 2. Names: a $FILE_NAME whose parent is wrong, paired with the entry
@@ -542,8 +571,7 @@ func (r *repairer) pass(fs []Finding) ([]Finding, error) {
 			r.did(fs[0], "sync-mirror", "$MFTMirr: records %s copied from $MFT", strings.Join(s, ", "))
 		}
 	}
-	for _, c := range []Code{CodeAttrCorrupt,
-		CodeAttrListCorrupt, CodeBootInvalid} {
+	for _, c := range []Code{CodeAttrCorrupt, CodeBootInvalid} {
 		unfixed = append(unfixed, by[c]...)
 	}
 	return unfixed, nil
@@ -584,6 +612,14 @@ func (r *repairer) entryFixes(d mft.RecordNumber, o *dirOps) error {
 		rec := f.Record
 		if f.Code != CodeNameNotIndexed {
 			rec = f.Ref.Record()
+		}
+		if f.Code == CodeNameNotIndexed {
+			// A name of a record no longer in use (its base freed, the
+			// name left in an extension record this repair frees) needs
+			// no entry.
+			if rf, err := tx.v.Record(rec); err == nil && !rf.InUse() {
+				continue
+			}
 		}
 		fn, ok, err := tx.recordName(rec, d, mft.NameUnits(f.Name))
 		if err != nil {

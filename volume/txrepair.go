@@ -835,3 +835,78 @@ func mayHaveParent(raw []byte, dirs map[mft.RecordNumber]mft.FileRef) bool {
 	}
 	return true
 }
+
+// reclaimExtension marks in use again the extension record ext that base's
+// $ATTRIBUTE_LIST names but that was freed (its in-use flag or bitmap bit
+// cleared) while it still holds base's attributes: its signature, base
+// reference and sequence number are intact and it decodes. It reports
+// false when ext is in use already.
+func (tx *Tx) reclaimExtension(base mft.RecordNumber, ext mft.FileRef) (bool, error) {
+	v := tx.v
+	b, err := v.Record(base)
+	if err != nil {
+		return false, err
+	}
+	n := ext.Record()
+	rec, err := v.Record(n)
+	if err != nil {
+		return false, err
+	}
+	if rec.InUse() {
+		return false, nil
+	}
+	switch {
+	case !b.InUse() || !b.IsBase():
+		return false, fmt.Errorf("volume: record %d is not an in-use base record", base)
+	case rec.Base != mft.MakeFileRef(base, b.Seq):
+		return false, fmt.Errorf("volume: record %d now belongs to %s, not to record %d", n, rec.Base, base)
+	case rec.Seq != ext.Seq():
+		return false, fmt.Errorf("volume: record %d has sequence number %d, the list names %d", n, rec.Seq, ext.Seq())
+	}
+	rec.Flags |= mft.RecordInUse
+	if err := tx.putRecord(rec, "update"); err != nil {
+		return false, err
+	}
+	bm, err := tx.mftBitmap()
+	if err != nil {
+		return false, err
+	}
+	if !bm.get(int64(n)) {
+		bm.put(tx, int64(n), 1, true)
+	}
+	return true, nil
+}
+
+// freeExtension frees the extension record n that no in-use base record
+// claims (its base is gone, reused, or its list does not name it): the
+// record and the clusters of its non-resident attributes.
+func (tx *Tx) freeExtension(n mft.RecordNumber) error {
+	rec, err := tx.v.Record(n)
+	if err != nil {
+		return err
+	}
+	if rec.IsBase() {
+		return fmt.Errorf("volume: record %d is a base record", n)
+	}
+	if !rec.InUse() {
+		return nil
+	}
+	for i := range rec.Attrs {
+		if a := &rec.Attrs[i]; a.NonResident {
+			if err := tx.freeRuns(a.Runs); err != nil {
+				return err
+			}
+		}
+	}
+	rec.Flags &^= mft.RecordInUse
+	rec.Seq = nextSeq(rec.Seq)
+	if err := tx.putRecord(rec, "free"); err != nil {
+		return err
+	}
+	bm, err := tx.mftBitmap()
+	if err != nil {
+		return err
+	}
+	bm.free(int64(n), 1)
+	return nil
+}

@@ -778,3 +778,89 @@ func TestRepairRemoveBrokenLinks(t *testing.T) {
 		t.Errorf("ntfs-3g tree (-want +got):\n%s", d)
 	}
 }
+
+// TestRepairAttrList frees an extension record of the interop image's
+// 45-link file (the list then names a record not in use) and, separately,
+// makes an extension record that no list names: repair takes the first
+// back and frees the second; ntfs-3g sees the tree as before.
+func TestRepairAttrList(t *testing.T) {
+	oracle.Require(t, "ntfs-3g")
+	src := oracle.Image(t, "fixtures/mkinterop.sh")
+	const p = "/many-links/hardlink-number-00-with-a-long-name.txt"
+	ref, err := openRO(src)
+	fatal(t, err)
+	f := refFile(t, ref, p)
+	base := f.Number()
+	var exts []mft.RecordNumber
+	for n := base + 1; n < base+64; n++ {
+		if r, err := ref.Record(n); err == nil && r.InUse() && r.Base.Record() == base {
+			exts = append(exts, n)
+		}
+	}
+	ref.Close()
+	if len(exts) == 0 {
+		t.Fatalf("%s (record %d) has no extension record", p, base)
+	}
+	want := repairTree(t, src)
+	t.Run("extension-freed", func(t *testing.T) {
+		repairAttrList(t, src, want, nil, []string{"reclaim-extension"}, func(img string) {
+			fatal(t, corrupt.FreeRecordNumber(img, exts[0], false))
+		})
+	})
+	// The base record freed: its extension records belong to nobody, its
+	// 45 names are dangling entries.
+	t.Run("base-freed", func(t *testing.T) {
+		var gone []string
+		for _, e := range want {
+			if e.Inode == uint64(base) {
+				gone = append(gone, e.Path)
+			}
+		}
+		acts := []string{}
+		for range gone {
+			acts = append(acts, "drop-entry")
+		}
+		for range exts {
+			acts = append(acts, "free-extension")
+		}
+		repairAttrList(t, src, want, gone, acts, func(img string) {
+			_, err := corrupt.FreeRecord(img, p, false)
+			fatal(t, err)
+		})
+	})
+}
+
+// repairAttrList corrupts a copy of src, repairs it from the checker's
+// findings and compares the actions (in any order, bitmap fixes left out)
+// and ntfs-3g's tree (want without gone).
+func repairAttrList(t *testing.T, src string, want []oracle.Entry, gone, wantActs []string, mess func(img string)) {
+	t.Helper()
+	img := oracle.CopyImage(t, src)
+	mess(img)
+	v := openRW(t, img, volume.WriteOptions{})
+	fs := checkErrors(t, v)
+	if len(fs) == 0 {
+		t.Fatal("check finds nothing")
+	}
+	rep, err := volume.Repair(v, fs, volume.RepairOptions{Recheck: checkAll})
+	fatal(t, err)
+	acts := []string{}
+	for _, a := range rep.Actions {
+		t.Log(a)
+		if a.Action != "bitmap" {
+			acts = append(acts, a.Action)
+		}
+	}
+	slices.Sort(acts)
+	slices.Sort(wantActs)
+	if d := cmp.Diff(wantActs, acts); d != "" {
+		t.Errorf("actions (-want +got):\n%s", d)
+	}
+	if left := checkErrors(t, v); len(left) > 0 {
+		t.Errorf("check after repair: %v", left)
+	}
+	fatal(t, v.Close())
+	if d := cmp.Diff(expectTree(want, gone, nil, nil, nil), repairTree(t, img)); d != "" {
+		t.Errorf("ntfs-3g tree after repair (-want +got):\n%s", d)
+	}
+}
