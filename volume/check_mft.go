@@ -512,8 +512,8 @@ func (c *checker) scanAttrs(num, base mft.RecordNumber, rec *mft.Record, ri *che
 
 // residentUnnamed decodes the attribute at b[0:] into a when it is a
 // resident attribute without a name whose header is sound (most
-// attributes): the fields the checks use, without mft.DecodeAttr's
-// general path. It returns false for anything else, which DecodeAttr
+// attributes): the fields the checks use (scanAttrs reads no other field
+// of a resident attribute), without mft.DecodeAttr's general path. It returns false for anything else, which DecodeAttr
 // then decodes (and reports).
 func residentUnnamed(a *mft.Attr, b []byte) bool {
 	if len(b) < 0x18 || b[8] != 0 || b[9] != 0 {
@@ -527,8 +527,12 @@ func residentUnnamed(a *mft.Attr, b []byte) bool {
 	if vo < 0x18 || vo+vl > n {
 		return false
 	}
-	*a = mft.Attr{Type: mft.AttrType(le32(b)), Length: uint32(n), ID: le16(b[0x0E:]),
-		Flags: mft.AttrFlags(le16(b[0x0C:])), Value: b[vo : vo+vl], ValueOffset: uint16(vo)}
+	// Only the fields the checks read for a resident attribute are set
+	// (clearing the whole struct, most of it non-resident fields, costs
+	// more than the rest of the decoding).
+	a.Type, a.Length, a.ID, a.Flags = mft.AttrType(le32(b)), uint32(n), le16(b[0x0E:]), mft.AttrFlags(le16(b[0x0C:]))
+	a.NonResident, a.Name, a.StartVCN = false, nil, 0
+	a.Value, a.ValueOffset = b[vo:vo+vl], uint16(vo)
 	return true
 }
 
