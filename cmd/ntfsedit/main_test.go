@@ -95,6 +95,7 @@ func TestScripts(t *testing.T) {
 			"mkfresh":    cmdMkfresh,
 			"halfcommit": cmdHalfcommit,
 			"setdirty":   cmdSetdirty,
+			"breakimg":   cmdBreakimg, // repair_test.go
 		},
 	})
 }

@@ -18,6 +18,7 @@ type writeFlags struct {
 	dosNames bool
 	// verb-specific
 	symbolic, dir, junction, parents, rmDirs bool
+	removeBroken                             bool // repair
 }
 
 // setupWrite adds the shared writing flags; more adds the verb's own.
