@@ -2,7 +2,7 @@ package volume
 
 import (
 	"io"
-	"sort"
+	"slices"
 	"sync"
 )
 
@@ -22,6 +22,11 @@ type overlay struct {
 	// onWrite is told which bytes changed (the volume drops them from its
 	// page cache).
 	onWrite func(off, n int64)
+	// lazy counts, per page, writes promised but not staged yet (a
+	// transaction encodes changed INDX blocks once, at its end); fill
+	// stages those of a page, and is called before the page is read.
+	lazy map[int64]int
+	fill func(pg int64) error
 }
 
 var _ Device = (*overlay)(nil)
@@ -36,8 +41,24 @@ func (o *overlay) SectorSize() int { return o.base.SectorSize() }
 func (o *overlay) Sync() error     { return nil }
 func (o *overlay) Close() error    { return o.base.Close() }
 
-// ReadAt reads staged pages from memory and the rest from the device.
+// ReadAt reads staged pages from memory and the rest from the device,
+// staging promised writes of the pages it reads first.
 func (o *overlay) ReadAt(p []byte, off int64) (int, error) {
+	o.mu.Lock()
+	lazy := len(o.lazy) > 0
+	o.mu.Unlock()
+	if lazy && len(p) > 0 {
+		for pg := off / overlayPage; pg <= (off+int64(len(p))-1)/overlayPage; pg++ {
+			o.mu.Lock()
+			k := o.lazy[pg]
+			o.mu.Unlock()
+			if k > 0 {
+				if err := o.fill(pg); err != nil {
+					return 0, err
+				}
+			}
+		}
+	}
 	o.mu.Lock()
 	staged := len(o.pages) > 0
 	o.mu.Unlock()
@@ -137,18 +158,35 @@ func (o *overlay) extents() []stagedExtent {
 	for pg := range o.pages {
 		idx = append(idx, pg)
 	}
-	sort.Slice(idx, func(i, j int) bool { return idx[i] < idx[j] })
+	slices.Sort(idx)
+	// Each run of consecutive pages is copied once into a buffer of its
+	// size.
 	var out []stagedExtent
-	for _, pg := range idx {
-		b := o.pages[pg]
-		off := pg * overlayPage
-		if n := len(out); n > 0 && out[n-1].Off+int64(len(out[n-1].Data)) == off {
-			out[n-1].Data = append(out[n-1].Data, b...)
-			continue
+	for i := 0; i < len(idx); {
+		j, n := i+1, len(o.pages[idx[i]])
+		for j < len(idx) && idx[j] == idx[j-1]+1 && n == (j-i)*overlayPage {
+			n += len(o.pages[idx[j]])
+			j++
 		}
-		out = append(out, stagedExtent{Off: off, Data: append([]byte(nil), b...)})
+		data := make([]byte, 0, n)
+		for _, pg := range idx[i:j] {
+			data = append(data, o.pages[pg]...)
+		}
+		out = append(out, stagedExtent{Off: idx[i] * overlayPage, Data: data})
+		i = j
 	}
 	return out
+}
+
+// stagedBytes is the size of the staged pages.
+func (o *overlay) stagedBytes() int64 {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	n := int64(0)
+	for _, b := range o.pages {
+		n += int64(len(b))
+	}
+	return n
 }
 
 // discard forgets every staged write and reports the page ranges it held.
@@ -160,5 +198,32 @@ func (o *overlay) discard() []int64 {
 		pgs = append(pgs, pg)
 	}
 	o.pages = make(map[int64][]byte)
+	o.lazy = nil
 	return pgs
+}
+
+// promise notes a write to come on the pages of [off, off+n) (see lazy).
+func (o *overlay) promise(off, n int64) {
+	o.mu.Lock()
+	if o.lazy == nil {
+		o.lazy = map[int64]int{}
+	}
+	for pg := off / overlayPage; pg <= (off+n-1)/overlayPage; pg++ {
+		o.lazy[pg]++
+	}
+	o.mu.Unlock()
+	if o.onWrite != nil {
+		o.onWrite(off, n)
+	}
+}
+
+// kept notes that a promised write of [off, off+n) was staged or dropped.
+func (o *overlay) kept(off, n int64) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for pg := off / overlayPage; pg <= (off+n-1)/overlayPage; pg++ {
+		if o.lazy[pg]--; o.lazy[pg] <= 0 {
+			delete(o.lazy, pg)
+		}
+	}
 }

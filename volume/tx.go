@@ -255,7 +255,15 @@ type Tx struct {
 	closed bool
 	dryRun bool
 	blocks map[blockKey]*index.Block // decoded INDX blocks (txcache.go)
-	fresh  []mft.Run                 // clusters allocated by this transaction
+	// files are the files decoded for editing, by record number (every
+	// record of a file maps to its fileEdit; see editFile).
+	files map[mft.RecordNumber]*fileEdit
+	// pending are the changed INDX blocks not yet encoded, pendingPages
+	// their keys by overlay page (txcache.go).
+	pending      map[blockKey]*pendingBlock
+	pendingPages map[int64][]blockKey
+	units        []uint16  // scratch: a name being looked up
+	fresh        []mft.Run // clusters allocated by this transaction
 	// freshRanges are device ranges of data written to fresh clusters.
 	freshRanges []devRange
 }
@@ -290,7 +298,7 @@ func (v *Volume) run(fn func(tx *Tx) error, commit bool) (*Plan, error) {
 		return nil, ErrTxOpen
 	}
 	v.inTx = true
-	defer func() { v.inTx = false }()
+	defer func() { v.inTx, v.ov.fill = false, nil }()
 	now := time.Now
 	if v.wopts.Now != nil {
 		now = v.wopts.Now
@@ -333,14 +341,15 @@ func (tx *Tx) buildPlan() *Plan {
 		}
 		return a.VCN < b.VCN
 	})
-	for _, e := range tx.v.ov.extents() {
-		p.Bytes += int64(len(e.Data))
-	}
+	p.Bytes = tx.v.ov.stagedBytes()
 	return &p
 }
 
-// finish writes the bitmaps.
+// finish encodes the changed INDX blocks and writes the bitmaps.
 func (tx *Tx) finish() error {
+	if err := tx.stageBlocks(); err != nil {
+		return err
+	}
 	for _, bm := range []*bitmap{tx.mbm, tx.cbm} {
 		if bm == nil {
 			continue
@@ -550,6 +559,16 @@ func (s *Stream) deviceRanges(off, n int64) ([]devRange, error) {
 
 // writeStream stages p at byte off of a non-resident stream.
 func (tx *Tx) writeStream(s *Stream, off int64, p []byte) error {
+	// Fast path: p within one run (a record, a block).
+	if cs := int64(s.v.clusterSize); s.resident == nil && s.cuShift == 0 && off >= 0 {
+		if i := s.find(mft.VCN(off / cs)); i >= 0 && !s.runs[i].Sparse {
+			e := s.runs[i]
+			if off+int64(len(p)) <= (int64(e.vcn)+e.Length)*cs {
+				_, err := tx.v.ov.WriteAt(p, int64(e.Start)*cs+(off-int64(e.vcn)*cs))
+				return err
+			}
+		}
+	}
 	ranges, err := s.deviceRanges(off, int64(len(p)))
 	if err != nil {
 		return err

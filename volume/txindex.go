@@ -22,21 +22,40 @@ type txIndex struct {
 	unit  int64 // bytes per sub-node VCN
 	alloc *Stream
 	ed    *index.Editor
+	// rootVal is the $INDEX_ROOT value root was decoded from or last
+	// written to: while the attribute still holds it, root is current.
+	rootVal []byte
+	nameStr string
 }
 
 var nameI30 = mft.NameUnits("$I30")
 
 // openIndex opens the index name of fe with the key order cmp.
+// An index opened before on the same fileEdit is reused while its root is
+// current, with the blocks it decoded.
 func (tx *Tx) openIndex(fe *fileEdit, name []uint16, cmp func(a, b []byte) int) (*txIndex, error) {
 	ra, ok := fe.find(mft.AttrIndexRoot, name)
 	if !ok || ra.attr().NonResident {
 		return nil, fmt.Errorf("volume: record %d has no resident $INDEX_ROOT %s", fe.num(), mft.NameString(name))
 	}
-	root, err := index.DecodeRoot(ra.attr().Value)
+	val := ra.attr().Value
+	for i, x := range fe.indexes {
+		if !equalName(x.name, name) {
+			continue
+		}
+		if sameBytes(x.rootVal, val) {
+			x.ed.Compare = cmp
+			x.ed.RootMax = x.rootMax()
+			return x, nil
+		}
+		fe.indexes = append(fe.indexes[:i], fe.indexes[i+1:]...)
+		break
+	}
+	root, err := index.DecodeRoot(val)
 	if err != nil {
 		return nil, &RecordError{Record: fe.num(), Err: err}
 	}
-	x := &txIndex{tx: tx, fe: fe, name: name, root: root, bsize: int64(root.BlockSize)}
+	x := &txIndex{tx: tx, fe: fe, name: name, root: root, bsize: int64(root.BlockSize), rootVal: val, nameStr: mft.NameString(name)}
 	x.unit = int64(tx.v.clusterSize)
 	if x.bsize < x.unit {
 		x.unit = 512
@@ -54,7 +73,14 @@ func (tx *Tx) openIndex(fe *fileEdit, name []uint16, cmp func(a, b []byte) int) 
 		Free:      x.freeBlock,
 	}
 	x.ed.RootMax = x.rootMax()
+	fe.indexes = append(fe.indexes, x)
 	return x, nil
+}
+
+// sameBytes reports whether a and b are the same slice (not just equal
+// bytes).
+func sameBytes(a, b []byte) bool {
+	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
 }
 
 // rootMax is the largest $INDEX_ROOT value that leaves room in the base
@@ -98,7 +124,7 @@ func (x *txIndex) load(vcn mft.VCN) (*index.Block, error) {
 }
 
 func (x *txIndex) key(vcn mft.VCN) blockKey {
-	return blockKey{x.fe.num(), mft.NameString(x.name), vcn}
+	return blockKey{x.fe.num(), x.nameStr, vcn}
 }
 
 func (x *txIndex) read(vcn mft.VCN) (*index.Block, error) {
@@ -117,7 +143,34 @@ func (x *txIndex) read(vcn mft.VCN) (*index.Block, error) {
 	return blk, nil
 }
 
+// store takes a changed or new block from the Editor. The block is kept
+// decoded (the transaction's cache serves it to later edits and lookups)
+// and encoded once, when the transaction ends or when its bytes are read
+// (see Tx.pendBlock).
 func (x *txIndex) store(blk *index.Block) error {
+	off := int64(blk.VCN) * x.unit
+	if x.alloc == nil || off < 0 || off+x.bsize > x.alloc.Size() {
+		return fmt.Errorf("volume: record %d: write INDX block at VCN %d: beyond $INDEX_ALLOCATION", x.fe.num(), blk.VCN)
+	}
+	// What AppendBinary would set, so that the Editor accepts the block
+	// when it loads it again before it is encoded.
+	blk.AllocatedSize = uint32(x.bsize) - 0x18
+	if err := x.tx.pendBlock(x, blk); err != nil {
+		return err
+	}
+	if x.tx.blocks == nil {
+		x.tx.blocks = map[blockKey]*index.Block{}
+	}
+	x.tx.blocks[x.key(blk.VCN)] = blk
+	k := PlanBlock{Record: x.fe.num(), Index: x.nameStr, VCN: blk.VCN}
+	if _, ok := x.tx.blkAct[k]; !ok {
+		x.tx.blkAct[k] = "update"
+	}
+	return nil
+}
+
+// encode writes blk into the transaction's staged pages.
+func (x *txIndex) encode(blk *index.Block) error {
 	b, err := blk.AppendBinary(make([]byte, 0, x.bsize), int(x.bsize))
 	if err != nil {
 		return &RecordError{Record: x.fe.num(), Err: err}
@@ -130,19 +183,6 @@ func (x *txIndex) store(blk *index.Block) error {
 	}
 	if err := x.tx.writeStream(x.alloc, int64(blk.VCN)*x.unit, b); err != nil {
 		return fmt.Errorf("volume: record %d: write INDX block at VCN %d: %w", x.fe.num(), blk.VCN, err)
-	}
-	// The cache keeps what is now on disk, decoded from the bytes written.
-	if nb, err := index.ParseBlockInPlace(b, blk.VCN); err == nil {
-		if x.tx.blocks == nil {
-			x.tx.blocks = map[blockKey]*index.Block{}
-		}
-		x.tx.blocks[x.key(blk.VCN)] = nb
-	} else {
-		delete(x.tx.blocks, x.key(blk.VCN))
-	}
-	k := PlanBlock{Record: x.fe.num(), Index: mft.NameString(x.name), VCN: blk.VCN}
-	if _, ok := x.tx.blkAct[k]; !ok {
-		x.tx.blkAct[k] = "update"
 	}
 	return nil
 }
@@ -200,7 +240,7 @@ func (x *txIndex) allocBlock() (mft.VCN, error) {
 	a.Value[bit/8] |= 1 << (bit % 8)
 	x.fe.changed(br)
 	vcn := mft.VCN(bit * x.bsize / x.unit)
-	x.tx.blkAct[PlanBlock{Record: x.fe.num(), Index: mft.NameString(x.name), VCN: vcn}] = "create"
+	x.tx.blkAct[PlanBlock{Record: x.fe.num(), Index: x.nameStr, VCN: vcn}] = "create"
 	return vcn, nil
 }
 
@@ -284,7 +324,8 @@ func (x *txIndex) freeBlock(vcn mft.VCN) error {
 	a.Value[bit/8] &^= 1 << (bit % 8)
 	x.fe.changed(br)
 	delete(x.tx.blocks, x.key(vcn))
-	x.tx.blkAct[PlanBlock{Record: x.fe.num(), Index: mft.NameString(x.name), VCN: vcn}] = "free"
+	x.tx.dropBlock(x.key(vcn))
+	x.tx.blkAct[PlanBlock{Record: x.fe.num(), Index: x.nameStr, VCN: vcn}] = "free"
 	return nil
 }
 
@@ -292,6 +333,7 @@ func (x *txIndex) freeBlock(vcn mft.VCN) error {
 func (x *txIndex) close() error {
 	val, err := x.root.AppendBinary(nil)
 	if err != nil {
+		x.drop()
 		return &RecordError{Record: x.fe.num(), Err: err}
 	}
 	ra, _ := x.fe.find(mft.AttrIndexRoot, x.name)
@@ -299,17 +341,63 @@ func (x *txIndex) close() error {
 	if string(a.Value) != string(val) {
 		a.Value = val
 		if err := a.Layout(); err != nil {
+			x.drop()
 			return err
 		}
 		x.fe.changed(ra)
 	}
+	x.rootVal = a.Value
 	return nil
+}
+
+// drop forgets x: its root may differ from the record's.
+func (x *txIndex) drop() {
+	for i, y := range x.fe.indexes {
+		if y == x {
+			x.fe.indexes = append(x.fe.indexes[:i], x.fe.indexes[i+1:]...)
+			return
+		}
+	}
 }
 
 // fileNameCompare orders $I30 keys ($FILE_NAME values) by name through
 // the volume's $UpCase.
 func (v *Volume) fileNameCompare(a, b []byte) int {
-	return v.upcase.CompareNames(keyName(a), keyName(b))
+	// UpCase.CompareNames on the names in place (no decoding).
+	x, y := keyNameBytes(a), keyNameBytes(b)
+	n := min(len(x), len(y)) / 2
+	u := v.upcase
+	for i := range n {
+		p, q := binary.LittleEndian.Uint16(x[2*i:]), binary.LittleEndian.Uint16(y[2*i:])
+		if p == q {
+			continue
+		}
+		if p, q = u.Upper(p), u.Upper(q); p != q {
+			return cmpInt64(int64(p), int64(q))
+		}
+	}
+	if len(x) != len(y) {
+		return cmpInt64(int64(len(x)), int64(len(y)))
+	}
+	for i := range n {
+		p, q := binary.LittleEndian.Uint16(x[2*i:]), binary.LittleEndian.Uint16(y[2*i:])
+		if p != q {
+			return cmpInt64(int64(p), int64(q))
+		}
+	}
+	return 0
+}
+
+// keyNameBytes is keyName's code units as little-endian bytes, in place.
+func keyNameBytes(k []byte) []byte {
+	if len(k) < 0x42 {
+		return nil
+	}
+	n := int(k[0x40])
+	if 0x42+2*n > len(k) {
+		n = (len(k) - 0x42) / 2
+	}
+	return k[0x42 : 0x42+2*n]
 }
 
 // keyName extracts the name of a $FILE_NAME key without decoding it all.

@@ -269,6 +269,9 @@ func (tx *Tx) touch(fe *fileEdit, modified bool) {
 	if err != nil {
 		return
 	}
+	if si.MFTModified == tx.now && (!modified || si.Modified == tx.now) {
+		return // already touched in this transaction
+	}
 	si.MFTModified = tx.now
 	if modified {
 		si.Modified = tx.now

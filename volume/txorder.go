@@ -2,6 +2,7 @@ package volume
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 
 	"github.com/ntfsedit/ntfsedit/index"
@@ -41,29 +42,50 @@ func (tx *Tx) writePhases(exts []stagedExtent) ([phaseCount][]stagedExtent, erro
 		return out, err
 	}
 	base := tx.v.ov.base
+	// Extents reference the staged bytes (exts are the commit's own
+	// copies); only a bitmap's old|new bytes are new buffers. A slice
+	// merged with its neighbour is copied (capacity capped, so append
+	// never writes into exts).
 	add := func(ph uint8, off int64, b []byte) {
 		l := out[ph]
 		if k := len(l); k > 0 && l[k-1].Off+int64(len(l[k-1].Data)) == off {
 			l[k-1].Data = append(l[k-1].Data, b...)
 			return
 		}
-		out[ph] = append(l, stagedExtent{Off: off, Data: append([]byte(nil), b...)})
+		out[ph] = append(l, stagedExtent{Off: off, Data: b[:len(b):len(b)]})
+	}
+	// Phases are kept per unit of g bytes: a sector when every tag is
+	// sector-aligned (records, INDX blocks and bitmaps are), else a byte.
+	g := int64(512)
+	for _, t := range tags {
+		if t.off%g != 0 || t.n%g != 0 {
+			g = 1
+			break
+		}
+	}
+	var ph []uint8
+	for _, e := range exts {
+		if e.Off%g != 0 || int64(len(e.Data))%g != 0 {
+			g = 1
+		}
 	}
 	for _, e := range exts {
-		ph := make([]uint8, len(e.Data)) // phaseNew
+		units := (int64(len(e.Data)) + g - 1) / g
+		ph = slices.Grow(ph[:0], int(units))[:units]
+		clear(ph) // phaseNew
 		end := e.Off + int64(len(e.Data))
 		for _, t := range tags {
 			lo, hi := max(t.off, e.Off), min(t.off+t.n, end)
-			for i := lo; i < hi; i++ {
-				ph[i-e.Off] = t.phase
+			for i := (lo - e.Off) / g; i < (hi-e.Off+g-1)/g; i++ {
+				ph[i] = t.phase
 			}
 		}
-		for i := 0; i < len(ph); {
+		for i := int64(0); i < units; {
 			j := i
-			for j < len(ph) && ph[j] == ph[i] {
+			for j < units && ph[j] == ph[i] {
 				j++
 			}
-			off, b := e.Off+int64(i), e.Data[i:j]
+			off, b := e.Off+i*g, e.Data[i*g:min(j*g, int64(len(e.Data)))]
 			if ph[i] == phaseBitmap {
 				old := make([]byte, len(b))
 				if _, err := base.ReadAt(old, off); err != nil {

@@ -20,6 +20,12 @@ func (tx *Tx) readRecord(n mft.RecordNumber) (*mft.Record, error) {
 func (tx *Tx) putRecord(rec *mft.Record, action string) error {
 	v := tx.v
 	n := rec.Number
+	if fe := tx.files[n]; fe != nil {
+		fe.view = nil
+		if !fe.holds(rec) {
+			tx.forget(fe) // written from another copy: the cached one is stale
+		}
+	}
 	b, err := rec.AppendBinary(make([]byte, 0, v.recordSize))
 	if err != nil {
 		return fmt.Errorf("volume: encode record %d: %w", n, err)
@@ -262,6 +268,11 @@ var errNoFit = errors.New("volume: attributes do not fit a record")
 type fileEdit struct {
 	tx   *Tx
 	recs []*editRec // [0] is the base record
+	// indexes are the file's indexes opened for editing (openIndex), kept
+	// with the file for the transaction.
+	indexes []*txIndex
+	// view is the File of fe as last saved (see Tx.fileOf).
+	view *File
 }
 
 type editRec struct {
@@ -279,8 +290,71 @@ type attrRef struct {
 
 func (a attrRef) attr() *mft.Attr { return &a.r.rec.Attrs[a.i] }
 
-// editFile loads record n and its extension records.
+// editFile loads record n and its extension records. A transaction keeps
+// the files it decoded (tx.files): as long as every change to one was
+// saved (no record dirty), the next editFile of it returns the same
+// fileEdit instead of decoding its records again; one left dirty by an
+// operation that failed half way is decoded again from what was saved.
 func (tx *Tx) editFile(n mft.RecordNumber) (*fileEdit, error) {
+	if fe := tx.files[n]; fe != nil && fe.num() == n && fe.clean() {
+		return fe, nil
+	}
+	fe, err := tx.loadFile(n)
+	if err != nil {
+		return nil, err
+	}
+	tx.keep(fe)
+	return fe, nil
+}
+
+// clean reports whether fe's records are in use and saved as they are.
+func (fe *fileEdit) clean() bool {
+	for _, r := range fe.recs {
+		if r.dirty || r.isNew {
+			return false
+		}
+	}
+	return fe.base().InUse()
+}
+
+// holds reports whether rec is one of fe's records.
+func (fe *fileEdit) holds(rec *mft.Record) bool {
+	for _, r := range fe.recs {
+		if r.rec == rec {
+			return true
+		}
+	}
+	return false
+}
+
+// keep caches fe under the numbers of all its records.
+func (tx *Tx) keep(fe *fileEdit) {
+	if tx.files == nil {
+		tx.files = map[mft.RecordNumber]*fileEdit{}
+	}
+	for _, r := range fe.recs {
+		old := tx.files[r.rec.Number]
+		if old == fe {
+			continue
+		}
+		if old != nil {
+			tx.forget(old)
+		}
+		tx.files[r.rec.Number] = fe
+	}
+}
+
+// forget drops fe from the cache.
+func (tx *Tx) forget(fe *fileEdit) {
+	for _, r := range fe.recs {
+		if tx.files[r.rec.Number] == fe {
+			delete(tx.files, r.rec.Number)
+		}
+	}
+}
+
+// loadFile decodes record n and its extension records.
+func (tx *Tx) loadFile(n mft.RecordNumber) (*fileEdit, error) {
 	rec, err := tx.readRecord(n)
 	if err != nil {
 		return nil, err
@@ -484,6 +558,7 @@ func (fe *fileEdit) save() error {
 		}
 		r.dirty, r.isNew = false, false
 	}
+	tx.keep(fe)
 	return nil
 }
 
