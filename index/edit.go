@@ -193,6 +193,10 @@ type edit struct {
 	owned       vcnSet // blocks whose Entries this edit may change in place
 	reached     vcnSet // VCNs reached through sub-node pointers
 	made        vcnSet // blocks this edit allocated
+	// Backing for the sets above: an edit rarely touches more than a
+	// few blocks, so they need no allocation of their own.
+	space  [6][4]mft.VCN
+	bspace [4]*Block
 }
 
 // vcnSet is a set of VCNs. An edit touches a few blocks (a path from the
@@ -246,6 +250,8 @@ func (ed *Editor) begin() (*edit, error) {
 		return nil, &CorruptError{VCN: NoVCN, Offset: rootHeaderLen, Field: "index node (no last entry)"}
 	}
 	op := &edit{ed: ed, root: ed.Root.Node}
+	op.blocks.vcns, op.blocks.blocks = op.space[0][:0], op.bspace[:0]
+	op.isDirty, op.isFreed, op.owned, op.reached, op.made = op.space[1][:0], op.space[2][:0], op.space[3][:0], op.space[4][:0], op.space[5][:0]
 	op.root.Entries = slices.Clone(ed.Root.Entries)
 	if least := rootHeaderLen + op.entriesOff(NoVCN, &op.root) + endLen + childLen; ed.RootMax < least {
 		return nil, fmt.Errorf("index: Editor RootMax %d is below %d bytes, the smallest root with a sub-node", ed.RootMax, least)
@@ -351,7 +357,8 @@ func (op *edit) own(s step) {
 	if s.vcn == NoVCN || op.owned.has(s.vcn) {
 		return
 	}
-	s.n.Entries = slices.Clone(s.n.Entries)
+	// Room for one more: an insert follows.
+	s.n.Entries = append(make([]Entry, 0, len(s.n.Entries)+1), s.n.Entries...)
 	op.owned.set(s.vcn)
 }
 

@@ -262,8 +262,11 @@ type Tx struct {
 	// their keys by overlay page (txcache.go).
 	pending      map[blockKey]*pendingBlock
 	pendingPages map[int64][]blockKey
-	units        []uint16  // scratch: a name being looked up
-	fresh        []mft.Run // clusters allocated by this transaction
+	units        []uint16 // scratch: a name being looked up
+	recBuf       []byte   // scratch: a record being encoded (putRecord)
+	// dirs are directories lookups resolved, by clean path (txcache.go).
+	dirs  map[string]cachedDir
+	fresh []mft.Run // clusters allocated by this transaction
 	// freshRanges are device ranges of data written to fresh clusters.
 	freshRanges []devRange
 }

@@ -98,6 +98,7 @@ func BenchmarkLinks10k(b *testing.B) {
 	img := linksImage(b)
 	b.Run("mem", func(b *testing.B) {
 		raw := bytes.Clone(img)
+		b.ReportAllocs()
 		for b.Loop() {
 			b.StopTimer()
 			copy(raw, img)

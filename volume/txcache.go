@@ -44,18 +44,30 @@ func (tx *Tx) lookup(path string) (*File, error) {
 	if strings.HasPrefix(path, "#") || tx.v.mftOnly != nil {
 		return tx.v.Lookup(path)
 	}
+	clean := isCleanPath(path)
+	rest := path
 	fe, err := tx.editFile(mft.RecordRoot)
 	if err != nil {
 		return tx.v.Lookup(path) // the reader's error
 	}
+	if clean {
+		// Start from the deepest directory resolved before.
+		for i := strings.LastIndexByte(path, '/'); i > 0; i = strings.LastIndexByte(path[:i], '/') {
+			if d, ok := tx.cachedDir(path[:i]); ok {
+				fe, rest = d, path[i:]
+				break
+			}
+		}
+	}
 	// The names of path, walked without splitting it; done is the path
 	// up to the current name, for errors.
-	for rest := path; rest != ""; {
+	for rest != "" {
 		var name string
 		name, rest, _ = strings.Cut(rest, "/")
 		if name == "" || name == "." {
 			continue
 		}
+		parent := fe.num()
 		e, err := tx.lookupEdit(fe, name)
 		if err == nil {
 			fe, err = tx.entryEdit(e)
@@ -64,8 +76,66 @@ func (tx *Tx) lookup(path string) (*File, error) {
 			done := "/" + strings.Join(splitPath(path[:len(path)-len(rest)]), "/")
 			return nil, &fs.PathError{Op: "lookup", Path: done, Err: err}
 		}
+		if clean && fe.base().IsDir() {
+			if tx.dirs == nil {
+				tx.dirs = map[string]cachedDir{}
+			}
+			tx.dirs[path[:len(path)-len(rest)-min(len(rest), 1)]] = cachedDir{fe.num(), parent}
+		}
 	}
 	return tx.fileOf(fe)
+}
+
+// cachedDir is a directory a transaction's lookup resolved, with its
+// parent.
+//
+// Not an on-disk structure.
+type cachedDir struct{ rec, parent mft.RecordNumber }
+
+// cachedDir returns the directory at the clean path p when a lookup
+// resolved it before and it is still there: in use, a directory, and
+// named as the last name of p in the same parent. (Directories have one
+// name, and lose it only by being freed.)
+func (tx *Tx) cachedDir(p string) (*fileEdit, bool) {
+	d, ok := tx.dirs[p]
+	if !ok {
+		return nil, false
+	}
+	fe, err := tx.editFile(d.rec)
+	if err == nil && fe.base().IsDir() {
+		tx.units = appendUnits(tx.units[:0], p[strings.LastIndexByte(p, '/')+1:])
+		for _, r := range fe.recs {
+			for i := range r.rec.Attrs {
+				a := &r.rec.Attrs[i]
+				if a.Type != mft.AttrFileName || a.NonResident || len(a.Value) < 8 {
+					continue
+				}
+				c, ok := foldCompareKey(tx.v.upcase, tx.units, a.Value)
+				if ok && c == 0 && mft.FileRef(binary.LittleEndian.Uint64(a.Value)).Record() == d.parent {
+					return fe, true
+				}
+			}
+		}
+	}
+	delete(tx.dirs, p)
+	return nil, false
+}
+
+// isCleanPath reports whether p is absolute with no empty, "." or ".."
+// names and no trailing slash: a path that names its directories
+// exactly as their paths do.
+func isCleanPath(p string) bool {
+	if len(p) < 2 || p[0] != '/' || p[len(p)-1] == '/' {
+		return false
+	}
+	for rest := p[1:]; rest != ""; {
+		var name string
+		name, rest, _ = strings.Cut(rest, "/")
+		if name == "" || name == "." || name == ".." {
+			return false
+		}
+	}
+	return true
 }
 
 // entryEdit is entryFile through the transaction's files.

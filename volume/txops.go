@@ -192,7 +192,7 @@ func (tx *Tx) addName(fe *fileEdit, dir *File, name string) error {
 	parent := dir.Ref()
 	for _, n := range names {
 		fn := fi.fileName(parent, n.units, n.ns, false)
-		val, err := fn.AppendBinary(nil)
+		val, err := fn.AppendBinary(make([]byte, 0, fileNameLen(n.units)))
 		if err != nil {
 			return err
 		}
@@ -204,7 +204,7 @@ func (tx *Tx) addName(fe *fileEdit, dir *File, name string) error {
 		return err
 	}
 	for _, n := range names {
-		key, err := fi.fileName(parent, n.units, n.ns, true).AppendBinary(nil)
+		key, err := fi.fileName(parent, n.units, n.ns, true).AppendBinary(make([]byte, 0, fileNameLen(n.units)))
 		if err != nil {
 			return err
 		}
@@ -214,6 +214,9 @@ func (tx *Tx) addName(fe *fileEdit, dir *File, name string) error {
 	}
 	return nil
 }
+
+// fileNameLen is the size of a $FILE_NAME value holding name.
+func fileNameLen(name []uint16) int { return 0x42 + 2*len(name) }
 
 // indexInsert adds an $I30 entry to directory dir and updates its times.
 func (tx *Tx) indexInsert(dir mft.RecordNumber, ref mft.FileRef, key []byte) error {
@@ -276,7 +279,7 @@ func (tx *Tx) touch(fe *fileEdit, modified bool) {
 	if modified {
 		si.Modified = tx.now
 	}
-	if val, err := si.AppendBinary(nil); err == nil {
+	if val, err := si.AppendBinary(make([]byte, 0, len(r.attr().Value))); err == nil {
 		r.attr().Value = val
 		fe.changed(r)
 	}

@@ -2,7 +2,6 @@ package volume
 
 import (
 	"fmt"
-	"slices"
 	"sort"
 
 	"github.com/ntfsedit/ntfsedit/index"
@@ -63,23 +62,32 @@ func (tx *Tx) writePhases(exts []stagedExtent) ([phaseCount][]stagedExtent, erro
 			break
 		}
 	}
-	var ph []uint8
 	for _, e := range exts {
 		if e.Off%g != 0 || int64(len(e.Data))%g != 0 {
 			g = 1
 		}
 	}
-	for _, e := range exts {
-		units := (int64(len(e.Data)) + g - 1) / g
-		ph = slices.Grow(ph[:0], int(units))[:units]
-		clear(ph) // phaseNew
-		end := e.Off + int64(len(e.Data))
-		for _, t := range tags {
-			lo, hi := max(t.off, e.Off), min(t.off+t.n, end)
+	// Phases of every unit of every extent: phaseNew unless a tag says
+	// otherwise (tags in order, later ones win); each tag finds its
+	// first extent by bisection (exts are in device order).
+	phs := make([][]uint8, len(exts))
+	for i, e := range exts {
+		phs[i] = make([]uint8, (int64(len(e.Data))+g-1)/g)
+	}
+	for _, t := range tags {
+		k := sort.Search(len(exts), func(i int) bool { return exts[i].Off+int64(len(exts[i].Data)) > t.off })
+		for ; k < len(exts) && exts[k].Off < t.off+t.n; k++ {
+			e := exts[k]
+			lo, hi := max(t.off, e.Off), min(t.off+t.n, e.Off+int64(len(e.Data)))
+			ph := phs[k]
 			for i := (lo - e.Off) / g; i < (hi-e.Off+g-1)/g; i++ {
 				ph[i] = t.phase
 			}
 		}
+	}
+	for x, e := range exts {
+		ph := phs[x]
+		units := int64(len(ph))
 		for i := int64(0); i < units; {
 			j := i
 			for j < units && ph[j] == ph[i] {

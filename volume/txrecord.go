@@ -26,10 +26,13 @@ func (tx *Tx) putRecord(rec *mft.Record, action string) error {
 			tx.forget(fe) // written from another copy: the cached one is stale
 		}
 	}
-	b, err := rec.AppendBinary(make([]byte, 0, v.recordSize))
+	// The encoding is copied into the staged pages: one buffer serves
+	// every record.
+	b, err := rec.AppendBinary(tx.recBuf[:0])
 	if err != nil {
 		return fmt.Errorf("volume: encode record %d: %w", n, err)
 	}
+	tx.recBuf = b[:0]
 	if _, err := mft.NextUSN(b); err != nil {
 		return fmt.Errorf("volume: record %d: %w", n, err)
 	}
