@@ -44,11 +44,51 @@ func (tx *Tx) lookup(path string) (*File, error) {
 	if strings.HasPrefix(path, "#") || tx.v.mftOnly != nil {
 		return tx.v.Lookup(path)
 	}
+	fe, err := tx.resolve(path)
+	if err != nil || fe == nil {
+		if fe == nil && err == nil {
+			return tx.v.Lookup(path)
+		}
+		return nil, err
+	}
+	return tx.fileOf(fe)
+}
+
+// lookedUp is what lookupNum finds.
+//
+// Not an on-disk structure.
+type lookedUp struct {
+	num   mft.RecordNumber
+	isDir bool
+}
+
+// lookupNum is lookup for callers that need only the record number and
+// whether it is a directory (no File is built).
+func (tx *Tx) lookupNum(path string) (lookedUp, error) {
+	if !strings.HasPrefix(path, "#") && tx.v.mftOnly == nil {
+		fe, err := tx.resolve(path)
+		if err != nil {
+			return lookedUp{}, err
+		}
+		if fe != nil {
+			return lookedUp{fe.num(), fe.base().IsDir()}, nil
+		}
+	}
+	f, err := tx.lookup(path)
+	if err != nil {
+		return lookedUp{}, err
+	}
+	return lookedUp{f.Number(), f.IsDir()}, nil
+}
+
+// resolve is lookup returning the file to edit (nil, nil: the root is
+// not editable, ask the reader).
+func (tx *Tx) resolve(path string) (*fileEdit, error) {
 	clean := isCleanPath(path)
 	rest := path
 	fe, err := tx.editFile(mft.RecordRoot)
 	if err != nil {
-		return tx.v.Lookup(path) // the reader's error
+		return nil, nil // the reader says why
 	}
 	if clean {
 		// Start from the deepest directory resolved before.
@@ -83,7 +123,7 @@ func (tx *Tx) lookup(path string) (*File, error) {
 			tx.dirs[path[:len(path)-len(rest)-min(len(rest), 1)]] = cachedDir{fe.num(), parent}
 		}
 	}
-	return tx.fileOf(fe)
+	return fe, nil
 }
 
 // cachedDir is a directory a transaction's lookup resolved, with its

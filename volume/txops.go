@@ -287,14 +287,14 @@ func (tx *Tx) touch(fe *fileEdit, modified bool) {
 
 // Link adds the name newPath to the file at existing (a hard link).
 func (tx *Tx) Link(existing, newPath string) error {
-	f, err := tx.lookup(existing)
+	f, err := tx.lookupNum(existing)
 	if err != nil {
 		return pathErr("link", existing, err)
 	}
-	if f.IsDir() {
+	if f.isDir {
 		return pathErr("link", existing, fmt.Errorf("%w: hard links to directories are not allowed", ErrInvalid))
 	}
-	if f.Number() < mft.RecordFirstUser {
+	if f.num < mft.RecordFirstUser {
 		return pathErr("link", existing, fmt.Errorf("%w: system file", ErrInvalid))
 	}
 	dir, name, err := tx.parentOf("link", newPath)
@@ -307,7 +307,7 @@ func (tx *Tx) Link(existing, newPath string) error {
 	if err := tx.mustNotExist("link", newPath, dir, name); err != nil {
 		return err
 	}
-	fe, err := tx.editFile(f.Number())
+	fe, err := tx.editFile(f.num)
 	if err != nil {
 		return pathErr("link", existing, err)
 	}
