@@ -55,6 +55,12 @@ type Editor struct {
 	Alloc func() (mft.VCN, error)
 	// Free returns a block that is no longer referenced.
 	Free func(vcn mft.VCN) error
+	// InPlace lets Insert change the blocks Load returned in place
+	// instead of copies, for a caller whose loaded blocks are its own
+	// (a transaction's cache of decoded blocks). Insert changes a block
+	// only after every Load it needs succeeded, so its errors other than
+	// from Alloc, Store and Free still leave the index as it was.
+	InPlace bool
 }
 
 // Insert adds e (Ref and Key set; Flags, Child and Length are the
@@ -72,6 +78,7 @@ func (ed *Editor) Insert(e Entry) error {
 	if err != nil {
 		return err
 	}
+	op.inPlace = ed.InPlace
 	if len(e.Key) == 0 {
 		return errors.New("index: Insert: entry has no key")
 	}
@@ -193,6 +200,7 @@ type edit struct {
 	owned       vcnSet // blocks whose Entries this edit may change in place
 	reached     vcnSet // VCNs reached through sub-node pointers
 	made        vcnSet // blocks this edit allocated
+	inPlace     bool   // loaded blocks are changed in place (Editor.InPlace)
 	// Backing for the sets above: an edit rarely touches more than a
 	// few blocks, so they need no allocation of their own.
 	space  [6][4]mft.VCN
@@ -342,6 +350,11 @@ func (op *edit) load(vcn mft.VCN) (*Block, error) {
 	}
 	if n := len(blk.Entries); n == 0 || !blk.Entries[n-1].IsLast() {
 		return nil, &CorruptError{VCN: vcn, Offset: blockHeaderLen, Field: "index node (no last entry)"}
+	}
+	if op.inPlace {
+		op.blocks.put(vcn, blk)
+		op.owned.set(vcn)
+		return blk, nil
 	}
 	// The copy shares the loaded entries until own is called for it
 	// (capacity capped, so an append never writes into the loaded block).

@@ -71,6 +71,9 @@ func (tx *Tx) openIndex(fe *fileEdit, name []uint16, cmp func(a, b []byte) int) 
 		Store:     x.store,
 		Alloc:     x.allocBlock,
 		Free:      x.freeBlock,
+		// The transaction's decoded blocks are its own: Insert may
+		// change them in place.
+		InPlace: true,
 	}
 	x.ed.RootMax = x.rootMax()
 	fe.indexes = append(fe.indexes, x)
