@@ -190,30 +190,67 @@ func (tx *Tx) phaseTags() ([]phaseTag, error) {
 	}
 	rs := int64(v.recordSize)
 	hdr := make([]byte, 0x18)
-	inUse := func(d Device, off int64) bool {
-		if _, err := d.ReadAt(hdr, off); err != nil {
-			return false
-		}
-		return string(hdr[:4]) == "FILE" && hdr[0x16]&byte(mft.RecordInUse) != 0
+	inUse := func(b []byte) bool {
+		return string(b[:4]) == "FILE" && b[0x16]&byte(mft.RecordInUse) != 0
 	}
+	type recAt struct {
+		n      mft.RecordNumber
+		ranges []devRange
+	}
+	recs := make([]recAt, 0, len(tx.recAct))
 	for n := range tx.recAct {
 		ranges, err := v.mft.deviceRanges(int64(n)*rs, rs)
 		if err != nil {
 			return nil, fmt.Errorf("volume: record %d: %w", n, err)
 		}
-		off := ranges[0].off
-		was, is := inUse(v.ov.base, off), inUse(v.ov, off)
+		recs = append(recs, recAt{n, ranges})
+	}
+	sort.Slice(recs, func(i, j int) bool { return recs[i].ranges[0].off < recs[j].ranges[0].off })
+	// Whether each record was in use is read from the device in windows
+	// of up to 1 MiB covering records close together (the MFT is mostly
+	// contiguous), not one read per record.
+	var win []byte
+	winOff := int64(-1)
+	was := func(off int64) bool {
+		if winOff < 0 || off < winOff || off+int64(len(hdr)) > winOff+int64(len(win)) {
+			n := min(int64(1<<20), v.ov.base.Size()-off)
+			if n < int64(len(hdr)) {
+				return false
+			}
+			if cap(win) < int(n) {
+				win = make([]byte, n)
+			}
+			win = win[:n]
+			if _, err := v.ov.base.ReadAt(win, off); err != nil {
+				winOff = -1
+				if _, err := v.ov.base.ReadAt(hdr, off); err != nil {
+					return false
+				}
+				return inUse(hdr)
+			}
+			winOff = off
+		}
+		return inUse(win[off-winOff:])
+	}
+	for _, r := range recs {
+		n := r.n
+		off := r.ranges[0].off
+		is := false
+		if _, err := v.ov.ReadAt(hdr, off); err == nil {
+			is = inUse(hdr)
+		}
+		wasUsed := was(off)
 		ph := uint8(phaseNew)
 		switch {
 		case n == mft.RecordMFT:
 			ph = phaseMFT
-		case was && is:
+		case wasUsed && is:
 			ph = phaseUpdate
-		case was:
+		case wasUsed:
 			ph = phaseFree
 		}
-		for _, r := range ranges {
-			tags = append(tags, phaseTag{r.off, r.n, ph})
+		for _, d := range r.ranges {
+			tags = append(tags, phaseTag{d.off, d.n, ph})
 		}
 	}
 	if tx.mirror != nil {
