@@ -19,6 +19,9 @@ type overlay struct {
 	base  Device
 	mu    sync.Mutex
 	pages map[int64][]byte // page index → page bytes (shorter at the device end)
+	// chunks back the pages: overlayChunk consecutive pages share one
+	// buffer, in order, so that a run of staged pages is one slice.
+	chunks map[int64][]byte
 	// onWrite is told which bytes changed (the volume drops them from its
 	// page cache).
 	onWrite func(off, n int64)
@@ -32,7 +35,7 @@ type overlay struct {
 var _ Device = (*overlay)(nil)
 
 func newOverlay(base Device) *overlay {
-	return &overlay{base: base, pages: make(map[int64][]byte)}
+	return &overlay{base: base, pages: make(map[int64][]byte), chunks: make(map[int64][]byte)}
 }
 
 func (o *overlay) Name() string    { return deviceName(o.base) }
@@ -127,7 +130,7 @@ func (o *overlay) WriteAt(p []byte, off int64) (int, error) {
 		b, ok := o.pages[pg]
 		o.mu.Unlock()
 		if !ok {
-			b = make([]byte, min(overlayPage, size-pg*overlayPage))
+			b = o.page(pg, size)
 			if _, err := o.base.ReadAt(b, pg*overlayPage); err != nil && err != io.EOF {
 				return done, err
 			}
@@ -143,6 +146,24 @@ func (o *overlay) WriteAt(p []byte, off int64) (int, error) {
 	return len(p), nil
 }
 
+// overlayChunk is the number of pages a chunk of staged pages holds.
+const overlayChunk = 32
+
+// page returns the bytes for page pg (shorter at the device end) in its
+// chunk, allocating the chunk on first use.
+func (o *overlay) page(pg, size int64) []byte {
+	c := pg / overlayChunk
+	o.mu.Lock()
+	buf := o.chunks[c]
+	if buf == nil {
+		buf = make([]byte, min(overlayChunk*overlayPage, size-c*overlayChunk*overlayPage))
+		o.chunks[c] = buf
+	}
+	o.mu.Unlock()
+	in := (pg - c*overlayChunk) * overlayPage
+	return buf[in:min(in+overlayPage, int64(len(buf)))]
+}
+
 // extent is a run of staged bytes at a device offset.
 type stagedExtent struct {
 	Off  int64
@@ -150,7 +171,8 @@ type stagedExtent struct {
 }
 
 // extents returns the staged pages merged into contiguous runs, in device
-// order.
+// order. A run ends at a chunk boundary; its bytes are the chunk's, not a
+// copy (nothing writes to the overlay between extents and discard).
 func (o *overlay) extents() []stagedExtent {
 	o.mu.Lock()
 	defer o.mu.Unlock()
@@ -159,20 +181,17 @@ func (o *overlay) extents() []stagedExtent {
 		idx = append(idx, pg)
 	}
 	slices.Sort(idx)
-	// Each run of consecutive pages is copied once into a buffer of its
-	// size.
 	var out []stagedExtent
 	for i := 0; i < len(idx); {
-		j, n := i+1, len(o.pages[idx[i]])
-		for j < len(idx) && idx[j] == idx[j-1]+1 && n == (j-i)*overlayPage {
-			n += len(o.pages[idx[j]])
+		c := idx[i] / overlayChunk
+		j := i + 1
+		for j < len(idx) && idx[j] == idx[j-1]+1 && idx[j]/overlayChunk == c {
 			j++
 		}
-		data := make([]byte, 0, n)
-		for _, pg := range idx[i:j] {
-			data = append(data, o.pages[pg]...)
-		}
-		out = append(out, stagedExtent{Off: idx[i] * overlayPage, Data: data})
+		buf := o.chunks[c]
+		lo := (idx[i] - c*overlayChunk) * overlayPage
+		hi := min((idx[j-1]-c*overlayChunk+1)*overlayPage, int64(len(buf)))
+		out = append(out, stagedExtent{Off: idx[i] * overlayPage, Data: buf[lo:hi:hi]})
 		i = j
 	}
 	return out
@@ -198,6 +217,7 @@ func (o *overlay) discard() []int64 {
 		pgs = append(pgs, pg)
 	}
 	o.pages = make(map[int64][]byte)
+	o.chunks = make(map[int64][]byte)
 	o.lazy = nil
 	return pgs
 }

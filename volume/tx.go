@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -456,19 +457,21 @@ const journalChunk = 32
 // attributes from the new one on: about a third of its bytes.)
 func changedBytes(dev Device, exts []stagedExtent) ([]stagedExtent, error) {
 	var out []stagedExtent
-	var old []byte
+	var old []byte // the device's bytes under e.Data[base:], read 1 MiB at a time
 	for _, e := range exts {
-		if cap(old) < len(e.Data) {
-			old = make([]byte, len(e.Data))
-		}
-		old = old[:len(e.Data)]
-		if _, err := dev.ReadAt(old, e.Off); err != nil {
-			return nil, fmt.Errorf("volume: read the bytes the commit replaces: %w", err)
-		}
+		base := 0
+		old = old[:0]
 		start := -1 // of the current run of changed chunks
 		for i := 0; i < len(e.Data); i += journalChunk {
 			j := min(i+journalChunk, len(e.Data))
-			if !bytes.Equal(e.Data[i:j], old[i:j]) {
+			if j > base+len(old) {
+				base = i
+				old = slices.Grow(old[:0], 1<<20)[:min(1<<20, len(e.Data)-i)]
+				if _, err := dev.ReadAt(old, e.Off+int64(i)); err != nil {
+					return nil, fmt.Errorf("volume: read the bytes the commit replaces: %w", err)
+				}
+			}
+			if !bytes.Equal(e.Data[i:j], old[i-base:j-base]) {
 				if start < 0 {
 					start = i
 				}

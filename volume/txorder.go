@@ -41,17 +41,10 @@ func (tx *Tx) writePhases(exts []stagedExtent) ([phaseCount][]stagedExtent, erro
 		return out, err
 	}
 	base := tx.v.ov.base
-	// Extents reference the staged bytes (exts are the commit's own
-	// copies); only a bitmap's old|new bytes are new buffers. A slice
-	// merged with its neighbour is copied (capacity capped, so append
-	// never writes into exts).
+	// Extents reference the staged bytes, not copies (only a bitmap's
+	// old|new bytes are new buffers); one write each.
 	add := func(ph uint8, off int64, b []byte) {
-		l := out[ph]
-		if k := len(l); k > 0 && l[k-1].Off+int64(len(l[k-1].Data)) == off {
-			l[k-1].Data = append(l[k-1].Data, b...)
-			return
-		}
-		out[ph] = append(l, stagedExtent{Off: off, Data: b[:len(b):len(b)]})
+		out[ph] = append(out[ph], stagedExtent{Off: off, Data: b[:len(b):len(b)]})
 	}
 	// Phases are kept per unit of g bytes: a sector when every tag is
 	// sector-aligned (records, INDX blocks and bitmaps are), else a byte.
