@@ -237,6 +237,35 @@ func (tx *Tx) lookupIn(dir *File, name string) (DirEntry, error) {
 	return tx.lookupEdit(fe, name)
 }
 
+// exists is lookupIn without the entry: nil when dir has name,
+// fs.ErrNotExist when not.
+func (tx *Tx) exists(dir *File, name string) error {
+	if !dir.IsDir() {
+		return ErrNotDir
+	}
+	if tx.v.mftOnly != nil {
+		_, err := tx.v.lookupIn(dir, name)
+		return err
+	}
+	fe, err := tx.editFile(dir.Number())
+	if err != nil {
+		return err
+	}
+	x, err := tx.openIndex(fe, nameI30, tx.v.fileNameCompare)
+	if err != nil {
+		return err
+	}
+	tx.units = appendUnits(tx.units[:0], name)
+	es, err := x.lookupFold(tx.v.upcase, tx.units)
+	if err != nil {
+		return &RecordError{Record: fe.num(), Err: err}
+	}
+	if len(es) == 0 {
+		return fs.ErrNotExist
+	}
+	return nil
+}
+
 // lookupEdit finds name in the directory fe.
 func (tx *Tx) lookupEdit(fe *fileEdit, name string) (DirEntry, error) {
 	if !fe.base().IsDir() {

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"strings"
 	"unicode/utf16"
+	"unicode/utf8"
 
 	"github.com/ntfsedit/ntfsedit/index"
 	"github.com/ntfsedit/ntfsedit/mft"
@@ -40,14 +41,18 @@ func validName(name string) error {
 	switch {
 	case name == "" || name == "." || name == "..":
 		return fmt.Errorf("%w: name %q", ErrInvalid, name)
-	case len(utf16.Encode([]rune(name))) > 255:
+	case utf16Len(name) > 255:
 		return fmt.Errorf("%w: name longer than 255 UTF-16 code units", ErrInvalid)
 	case strings.HasSuffix(name, " ") || strings.HasSuffix(name, "."):
 		return fmt.Errorf("%w: name %q ends in a space or dot (Windows cannot open it)", ErrInvalid, name)
 	}
 	// Device names, with any extension, open the device on Windows.
-	base, _, _ := strings.Cut(strings.ToUpper(name), ".")
+	// (Upper-casing keeps the number of runes: only 3 or 4 can match.)
+	base, _, _ := strings.Cut(name, ".")
 	base = strings.TrimRight(base, " ")
+	if n := utf8.RuneCountInString(base); n == 3 || n == 4 {
+		base = strings.ToUpper(base)
+	}
 	switch {
 	case base == "CON" || base == "PRN" || base == "AUX" || base == "NUL",
 		len(base) == 4 && (base[:3] == "COM" || base[:3] == "LPT") && base[3] >= '1' && base[3] <= '9':
@@ -61,15 +66,30 @@ func validName(name string) error {
 	return nil
 }
 
+// utf16Len is the number of UTF-16 code units of s.
+func utf16Len(s string) int {
+	n := 0
+	for _, r := range s {
+		n += utf16.RuneLen(r)
+	}
+	return n
+}
+
 // parentOf resolves the directory that holds path and returns it with the
 // last name.
 func (tx *Tx) parentOf(op, path string) (*File, string, error) {
-	parts := splitPath(path)
-	if len(parts) == 0 {
-		return nil, "", pathErr(op, path, fmt.Errorf("%w: the root has no parent", ErrInvalid))
+	var name, dirPath string
+	if isCleanPath(path) {
+		i := strings.LastIndexByte(path, '/')
+		name, dirPath = path[i+1:], path[:max(i, 1)]
+	} else {
+		parts := splitPath(path)
+		if len(parts) == 0 {
+			return nil, "", pathErr(op, path, fmt.Errorf("%w: the root has no parent", ErrInvalid))
+		}
+		name = parts[len(parts)-1]
+		dirPath = "/" + strings.Join(parts[:len(parts)-1], "/")
 	}
-	name := parts[len(parts)-1]
-	dirPath := "/" + strings.Join(parts[:len(parts)-1], "/")
 	dir, err := tx.lookup(dirPath)
 	if err != nil {
 		return nil, "", pathErr(op, path, err)
@@ -83,7 +103,7 @@ func (tx *Tx) parentOf(op, path string) (*File, string, error) {
 // mustNotExist fails when dir already has name (ignoring case, as Win32
 // names are unique).
 func (tx *Tx) mustNotExist(op, path string, dir *File, name string) error {
-	_, err := tx.lookupIn(dir, name)
+	err := tx.exists(dir, name)
 	switch {
 	case err == nil:
 		return pathErr(op, path, ErrExist)

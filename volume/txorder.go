@@ -2,6 +2,7 @@ package volume
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 
 	"github.com/ntfsedit/ntfsedit/index"
@@ -72,8 +73,8 @@ func (tx *Tx) writePhases(exts []stagedExtent) ([phaseCount][]stagedExtent, erro
 		for ; k < len(exts) && exts[k].Off < t.off+t.n; k++ {
 			e := exts[k]
 			lo, hi := max(t.off, e.Off), min(t.off+t.n, e.Off+int64(len(e.Data)))
-			ph := phs[k]
-			for i := (lo - e.Off) / g; i < (hi-e.Off+g-1)/g; i++ {
+			ph := phs[k][(lo-e.Off)/g : (hi-e.Off+g-1)/g]
+			for i := range ph {
 				ph[i] = t.phase
 			}
 		}
@@ -198,7 +199,7 @@ func (tx *Tx) phaseTags() ([]phaseTag, error) {
 		}
 		recs = append(recs, recAt{n, ranges})
 	}
-	sort.Slice(recs, func(i, j int) bool { return recs[i].ranges[0].off < recs[j].ranges[0].off })
+	slices.SortFunc(recs, func(a, b recAt) int { return cmpInt64(a.ranges[0].off, b.ranges[0].off) })
 	// Whether each record was in use is read from the device in windows
 	// of up to 1 MiB covering records close together (the MFT is mostly
 	// contiguous), not one read per record.
