@@ -278,7 +278,7 @@ type Tx struct {
 // removes the journal; a crash in between is repaired by the next open,
 // which replays the journal.
 func (v *Volume) Update(fn func(tx *Tx) error) error {
-	_, err := v.run(fn, true)
+	_, err := v.exec(fn, true, false)
 	return err
 }
 
@@ -292,7 +292,15 @@ func (v *Volume) UpdatePlan(fn func(tx *Tx) error) (*Plan, error) {
 	return v.run(fn, true)
 }
 
+// run runs fn in a transaction, commits it when commit is set, and
+// returns the plan.
 func (v *Volume) run(fn func(tx *Tx) error, commit bool) (*Plan, error) {
+	return v.exec(fn, commit, true)
+}
+
+// exec is run; the plan is built only when wantPlan is set (Update does
+// not return it).
+func (v *Volume) exec(fn func(tx *Tx) error, commit, wantPlan bool) (*Plan, error) {
 	switch {
 	case v.ov == nil:
 		return nil, ErrReadOnly
@@ -313,7 +321,10 @@ func (v *Volume) run(fn func(tx *Tx) error, commit bool) (*Plan, error) {
 		err = tx.finish()
 	}
 	tx.closed = true
-	plan := tx.buildPlan()
+	var plan *Plan
+	if wantPlan {
+		plan = tx.buildPlan()
+	}
 	if err != nil || !commit {
 		if rerr := v.rollback(); rerr != nil {
 			err = errors.Join(err, rerr)

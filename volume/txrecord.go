@@ -11,7 +11,17 @@ import (
 
 // readRecord reads record n as the transaction sees it, as a private copy.
 func (tx *Tx) readRecord(n mft.RecordNumber) (*mft.Record, error) {
-	return tx.v.Record(n)
+	raw, err := tx.v.rawRecordFrom(tx.v.mft, n)
+	if err != nil {
+		return nil, err
+	}
+	// Room for the attributes an edit adds (a name, a list) without
+	// growing the slice.
+	rec := &mft.Record{Attrs: make([]mft.Attr, 0, 8)}
+	if err := tx.v.decodeRecordInto(rec, n, raw); err != nil {
+		return nil, err
+	}
+	return rec, nil
 }
 
 // putRecord encodes rec (fixups applied here, with a new update sequence
