@@ -30,6 +30,11 @@ type overlay struct {
 	// stages those of a page, and is called before the page is read.
 	lazy map[int64]int
 	fill func(pg int64) error
+	// readClean, when set, reads bytes of pages with nothing staged or
+	// promised (the volume's page cache over this overlay, which often
+	// holds the page a write is about to stage).
+	readClean func(p []byte, off int64) (int, error)
+	filling   int // fills under way: the page cache may be loading the page
 }
 
 var _ Device = (*overlay)(nil)
@@ -56,7 +61,14 @@ func (o *overlay) ReadAt(p []byte, off int64) (int, error) {
 			k := o.lazy[pg]
 			o.mu.Unlock()
 			if k > 0 {
-				if err := o.fill(pg); err != nil {
+				o.mu.Lock()
+				o.filling++
+				o.mu.Unlock()
+				err := o.fill(pg)
+				o.mu.Lock()
+				o.filling--
+				o.mu.Unlock()
+				if err != nil {
 					return 0, err
 				}
 			}
@@ -131,7 +143,13 @@ func (o *overlay) WriteAt(p []byte, off int64) (int, error) {
 		o.mu.Unlock()
 		if !ok {
 			b = o.page(pg, size)
-			if _, err := o.base.ReadAt(b, pg*overlayPage); err != nil && err != io.EOF {
+			read := o.base.ReadAt
+			o.mu.Lock()
+			if o.readClean != nil && o.lazy[pg] == 0 && o.filling == 0 {
+				read = o.readClean
+			}
+			o.mu.Unlock()
+			if _, err := read(b, pg*overlayPage); err != nil && err != io.EOF {
 				return done, err
 			}
 			o.mu.Lock()

@@ -107,6 +107,7 @@ func OpenWritableOn(dev Device, opts Options, w WriteOptions) (*Volume, error) {
 		return nil, err
 	}
 	ov.onWrite = func(off, n int64) { v.cache.Invalidate(off, n) }
+	ov.readClean = func(p []byte, off int64) (int, error) { return v.cache.ReadAt(p, off) }
 	if !w.Force {
 		if err := v.checkSafe(); err != nil {
 			return nil, err
@@ -265,6 +266,11 @@ type Tx struct {
 	pendingPages map[int64][]blockKey
 	units        []uint16 // scratch: a name being looked up
 	recBuf       []byte   // scratch: a record being encoded (putRecord)
+	// Read-ahead of $MFT (readAhead): the last record read, the end of
+	// what was read ahead, and its buffer.
+	lastRead mft.RecordNumber
+	aheadEnd int64
+	aheadBuf []byte
 	// dirs are directories lookups resolved, by clean path (txcache.go).
 	dirs  map[string]cachedDir
 	fresh []mft.Run // clusters allocated by this transaction

@@ -11,6 +11,7 @@ import (
 
 // readRecord reads record n as the transaction sees it, as a private copy.
 func (tx *Tx) readRecord(n mft.RecordNumber) (*mft.Record, error) {
+	tx.readAhead(n)
 	raw, err := tx.v.rawRecordFrom(tx.v.mft, n)
 	if err != nil {
 		return nil, err
@@ -22,6 +23,31 @@ func (tx *Tx) readRecord(n mft.RecordNumber) (*mft.Record, error) {
 		return nil, err
 	}
 	return rec, nil
+}
+
+// readAheadBytes is how much of $MFT a transaction reads at once when it
+// edits records in order.
+const readAheadBytes = 64 << 10
+
+// readAhead loads the $MFT bytes after record n into the page cache in
+// one read when records are being read in order (the second of two
+// consecutive ones), so that the next records are found there instead of
+// being read one page at a time. Errors are left to the record's own read.
+func (tx *Tx) readAhead(n mft.RecordNumber) {
+	v := tx.v
+	seq := n == tx.lastRead+1
+	tx.lastRead = n
+	off := int64(n) * int64(v.recordSize)
+	if !seq || off+int64(v.recordSize) <= tx.aheadEnd || off < 0 || off >= v.mft.Size() {
+		return
+	}
+	k := min(int64(readAheadBytes), v.mft.Size()-off)
+	if cap(tx.aheadBuf) < int(k) {
+		tx.aheadBuf = make([]byte, readAheadBytes)
+	}
+	if _, err := v.mft.ReadAt(tx.aheadBuf[:k], off); err == nil {
+		tx.aheadEnd = off + k
+	}
 }
 
 // putRecord encodes rec (fixups applied here, with a new update sequence

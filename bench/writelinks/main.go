@@ -184,6 +184,7 @@ func links(img string, files, per int) error {
 	fmt.Printf("ntfsedit library: %d hard links in one transaction (open, link, commit, close): %.3f s (open %.1f ms, links %.1f ms, commit %.1f ms)\n",
 		files*per, end.Sub(start).Seconds(), ms(opened.Sub(start)), ms(staged.Sub(opened)), ms(committed.Sub(staged)))
 	io := j.write + j.remove + time.Duration(cd.writeTime.Load()+cd.syncTime.Load())
+	fmt.Printf("  device reads (open, link, commit): %d (%.1f MiB)\n", cd.reads.Load(), float64(cd.bytes.Load())/(1<<20))
 	fmt.Printf("  commit I/O: journal %.1f MiB written+synced %.1f ms, removed %.1f ms; in place %d writes (%.1f MiB) %.1f ms, %d syncs %.1f ms\n",
 		float64(j.bytes)/(1<<20), ms(j.write), ms(j.remove), cd.writes.Load(), float64(cd.wbytes.Load())/(1<<20),
 		ms(time.Duration(cd.writeTime.Load())), cd.syncs.Load(), ms(time.Duration(cd.syncTime.Load())))
