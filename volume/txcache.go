@@ -91,6 +91,9 @@ func (tx *Tx) resolve(path string) (*fileEdit, error) {
 		return nil, nil // the reader says why
 	}
 	if clean {
+		if d, ok := tx.cachedDir(path); ok {
+			return d, nil
+		}
 		// Start from the deepest directory resolved before.
 		for i := strings.LastIndexByte(path, '/'); i > 0; i = strings.LastIndexByte(path[:i], '/') {
 			if d, ok := tx.cachedDir(path[:i]); ok {
