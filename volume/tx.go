@@ -628,17 +628,30 @@ func (s *Stream) deviceRanges(off, n int64) ([]devRange, error) {
 	return out, nil
 }
 
+// deviceRange is deviceRanges for bytes [off, off+n) within one run (a
+// record, a block: the common case, without allocating); ok is false
+// otherwise.
+func (s *Stream) deviceRange(off, n int64) (devRange, bool) {
+	cs := int64(s.v.clusterSize)
+	if s.resident != nil || s.cuShift != 0 || off < 0 {
+		return devRange{}, false
+	}
+	i := s.find(mft.VCN(off / cs))
+	if i < 0 || s.runs[i].Sparse {
+		return devRange{}, false
+	}
+	e := s.runs[i]
+	if off+n > (int64(e.vcn)+e.Length)*cs {
+		return devRange{}, false
+	}
+	return devRange{int64(e.Start)*cs + (off - int64(e.vcn)*cs), n}, true
+}
+
 // writeStream stages p at byte off of a non-resident stream.
 func (tx *Tx) writeStream(s *Stream, off int64, p []byte) error {
-	// Fast path: p within one run (a record, a block).
-	if cs := int64(s.v.clusterSize); s.resident == nil && s.cuShift == 0 && off >= 0 {
-		if i := s.find(mft.VCN(off / cs)); i >= 0 && !s.runs[i].Sparse {
-			e := s.runs[i]
-			if off+int64(len(p)) <= (int64(e.vcn)+e.Length)*cs {
-				_, err := tx.v.ov.WriteAt(p, int64(e.Start)*cs+(off-int64(e.vcn)*cs))
-				return err
-			}
-		}
+	if r, ok := s.deviceRange(off, int64(len(p))); ok {
+		_, err := tx.v.ov.WriteAt(p, r.off)
+		return err
 	}
 	ranges, err := s.deviceRanges(off, int64(len(p)))
 	if err != nil {

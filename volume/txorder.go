@@ -191,15 +191,27 @@ func (tx *Tx) phaseTags() ([]phaseTag, error) {
 		n      mft.RecordNumber
 		ranges []devRange
 	}
-	recs := make([]recAt, 0, len(tx.recAct))
+	// In record order (device order too while $MFT is contiguous).
+	nums := make([]mft.RecordNumber, 0, len(tx.recAct))
 	for n := range tx.recAct {
-		ranges, err := v.mft.deviceRanges(int64(n)*rs, rs)
-		if err != nil {
-			return nil, fmt.Errorf("volume: record %d: %w", n, err)
+		nums = append(nums, n)
+	}
+	slices.Sort(nums)
+	recs := make([]recAt, 0, len(nums))
+	one := make([]devRange, len(nums)) // backing for records within one run
+	for i, n := range nums {
+		var ranges []devRange
+		if r, ok := v.mft.deviceRange(int64(n)*rs, rs); ok {
+			one[i] = r
+			ranges = one[i : i+1 : i+1]
+		} else {
+			var err error
+			if ranges, err = v.mft.deviceRanges(int64(n)*rs, rs); err != nil {
+				return nil, fmt.Errorf("volume: record %d: %w", n, err)
+			}
 		}
 		recs = append(recs, recAt{n, ranges})
 	}
-	slices.SortFunc(recs, func(a, b recAt) int { return cmpInt64(a.ranges[0].off, b.ranges[0].off) })
 	// Whether each record was in use is read from the device in windows
 	// of up to 1 MiB covering records close together (the MFT is mostly
 	// contiguous), not one read per record.
