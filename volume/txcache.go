@@ -111,9 +111,9 @@ func (tx *Tx) resolve(path string) (*fileEdit, error) {
 			continue
 		}
 		parent := fe.num()
-		e, err := tx.lookupEdit(fe, name)
+		e, err := tx.lookupEntry(fe, name)
 		if err == nil {
-			fe, err = tx.entryEdit(e)
+			fe, err = tx.entryEditOf(e)
 		}
 		if err != nil {
 			done := "/" + strings.Join(splitPath(path[:len(path)-len(rest)]), "/")
@@ -179,6 +179,19 @@ func isCleanPath(p string) bool {
 		}
 	}
 	return true
+}
+
+// entryEditOf is entryEdit of an undecoded entry: its key is decoded
+// only to explain an error.
+func (tx *Tx) entryEditOf(e index.Entry) (*fileEdit, error) {
+	if fe, err := tx.editFile(e.Ref.Record()); err == nil && fe.base().Seq == e.Ref.Seq() {
+		return fe, nil
+	}
+	de, err := dirEntry(e)
+	if err != nil {
+		return nil, err
+	}
+	return tx.entryEdit(de)
 }
 
 // entryEdit is entryFile through the transaction's files.
@@ -271,21 +284,39 @@ func (tx *Tx) exists(dir *File, name string) error {
 
 // lookupEdit finds name in the directory fe.
 func (tx *Tx) lookupEdit(fe *fileEdit, name string) (DirEntry, error) {
+	e, err := tx.lookupEntry(fe, name)
+	if err != nil {
+		return DirEntry{}, err
+	}
+	return dirEntry(e)
+}
+
+// dirEntry decodes the $FILE_NAME key of an $I30 entry.
+func dirEntry(e index.Entry) (DirEntry, error) {
+	fn, err := e.FileName()
+	if err != nil {
+		return DirEntry{}, err
+	}
+	return DirEntry{Name: fn.NameString(), Ref: e.Ref, FileName: fn}, nil
+}
+
+// lookupEntry is lookupEdit returning the index entry, undecoded.
+func (tx *Tx) lookupEntry(fe *fileEdit, name string) (index.Entry, error) {
 	if !fe.base().IsDir() {
-		return DirEntry{}, ErrNotDir
+		return index.Entry{}, ErrNotDir
 	}
 	x, err := tx.openIndex(fe, nameI30, tx.v.fileNameCompare)
 	if err != nil {
-		return DirEntry{}, err
+		return index.Entry{}, err
 	}
 	tx.units = appendUnits(tx.units[:0], name)
 	units := tx.units
 	es, err := x.lookupFold(tx.v.upcase, units)
 	if err != nil {
-		return DirEntry{}, &RecordError{Record: fe.num(), Err: err}
+		return index.Entry{}, &RecordError{Record: fe.num(), Err: err}
 	}
 	if len(es) == 0 {
-		return DirEntry{}, fs.ErrNotExist
+		return index.Entry{}, fs.ErrNotExist
 	}
 	pick := 0
 	for i := range es {
@@ -294,11 +325,7 @@ func (tx *Tx) lookupEdit(fe *fileEdit, name string) (DirEntry, error) {
 			break
 		}
 	}
-	fn, err := es[pick].FileName()
-	if err != nil {
-		return DirEntry{}, err
-	}
-	return DirEntry{Name: fn.NameString(), Ref: es[pick].Ref, FileName: fn}, nil
+	return es[pick], nil
 }
 
 // lookupFold returns the entries of an $I30 index whose names equal name

@@ -26,6 +26,36 @@ type txIndex struct {
 	// written to: while the attribute still holds it, root is current.
 	rootVal []byte
 	nameStr string
+	// front mirrors the transaction's decoded blocks of this index
+	// (tx.blocks) by block number, for lookups without hashing a key; it
+	// is kept in step by load, store and freeBlock, the only changes.
+	front []*index.Block
+}
+
+// slot is the block number of vcn in front (-1: not kept there).
+func (x *txIndex) slot(vcn mft.VCN) int {
+	if vcn < 0 || x.bsize <= 0 {
+		return -1
+	}
+	if n := int64(vcn) * x.unit / x.bsize; n < 1<<16 {
+		return int(n)
+	}
+	return -1
+}
+
+// keep notes blk as the decoded block at vcn (nil: none).
+func (x *txIndex) keep(vcn mft.VCN, blk *index.Block) {
+	i := x.slot(vcn)
+	if i < 0 {
+		return
+	}
+	if i >= len(x.front) {
+		if blk == nil {
+			return
+		}
+		x.front = append(x.front, make([]*index.Block, i+1-len(x.front))...)
+	}
+	x.front[i] = blk
 }
 
 var nameI30 = mft.NameUnits("$I30")
@@ -123,7 +153,14 @@ func (x *txIndex) loadAlloc() error {
 }
 
 func (x *txIndex) load(vcn mft.VCN) (*index.Block, error) {
-	return x.tx.cachedBlock(x.key(vcn), func() (*index.Block, error) { return x.read(vcn) })
+	if i := x.slot(vcn); i >= 0 && i < len(x.front) && x.front[i] != nil {
+		return x.front[i], nil
+	}
+	b, err := x.tx.cachedBlock(x.key(vcn), func() (*index.Block, error) { return x.read(vcn) })
+	if err == nil {
+		x.keep(vcn, b)
+	}
+	return b, err
 }
 
 func (x *txIndex) key(vcn mft.VCN) blockKey {
@@ -165,6 +202,7 @@ func (x *txIndex) store(blk *index.Block) error {
 		x.tx.blocks = map[blockKey]*index.Block{}
 	}
 	x.tx.blocks[x.key(blk.VCN)] = blk
+	x.keep(blk.VCN, blk)
 	k := PlanBlock{Record: x.fe.num(), Index: x.nameStr, VCN: blk.VCN}
 	if _, ok := x.tx.blkAct[k]; !ok {
 		x.tx.blkAct[k] = "update"
@@ -327,6 +365,7 @@ func (x *txIndex) freeBlock(vcn mft.VCN) error {
 	a.Value[bit/8] &^= 1 << (bit % 8)
 	x.fe.changed(br)
 	delete(x.tx.blocks, x.key(vcn))
+	x.keep(vcn, nil)
 	x.tx.dropBlock(x.key(vcn))
 	x.tx.blkAct[PlanBlock{Record: x.fe.num(), Index: x.nameStr, VCN: vcn}] = "free"
 	return nil
