@@ -442,34 +442,36 @@ type pendingBlock struct {
 	x      *txIndex
 	blk    *index.Block
 	ranges []devRange
+	live   bool // still to encode
 }
 
 // pendBlock promises the encoding of blk (replacing an earlier promise
 // for the same block): the overlay stages it before any read of its
 // pages, and finish stages what is left.
-func (tx *Tx) pendBlock(x *txIndex, blk *index.Block) error {
+func (tx *Tx) pendBlock(x *txIndex, blk *index.Block) (*pendingBlock, error) {
 	k := x.key(blk.VCN)
 	if p := tx.pending[k]; p != nil {
 		p.x, p.blk = x, blk
-		return nil
+		return p, nil
 	}
 	ranges, err := x.alloc.deviceRanges(int64(blk.VCN)*x.unit, x.bsize)
 	if err != nil {
-		return fmt.Errorf("volume: record %d: write INDX block at VCN %d: %w", x.fe.num(), blk.VCN, err)
+		return nil, fmt.Errorf("volume: record %d: write INDX block at VCN %d: %w", x.fe.num(), blk.VCN, err)
 	}
 	if tx.pending == nil {
 		tx.pending = map[blockKey]*pendingBlock{}
 		tx.pendingPages = map[int64][]blockKey{}
 		tx.v.ov.fill = tx.fillPage
 	}
-	tx.pending[k] = &pendingBlock{x: x, blk: blk, ranges: ranges}
+	p := &pendingBlock{x: x, blk: blk, ranges: ranges, live: true}
+	tx.pending[k] = p
 	for _, r := range ranges {
 		for pg := r.off / overlayPage; pg <= (r.off+r.n-1)/overlayPage; pg++ {
 			tx.pendingPages[pg] = append(tx.pendingPages[pg], k)
 		}
 		tx.v.ov.promise(r.off, r.n)
 	}
-	return nil
+	return p, nil
 }
 
 // dropBlock forgets the promise for block k (freed: nothing to write).
@@ -478,6 +480,7 @@ func (tx *Tx) dropBlock(k blockKey) {
 	if p == nil {
 		return
 	}
+	p.live = false
 	delete(tx.pending, k)
 	for _, r := range p.ranges {
 		tx.v.ov.kept(r.off, r.n)

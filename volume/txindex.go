@@ -30,6 +30,9 @@ type txIndex struct {
 	// (tx.blocks) by block number, for lookups without hashing a key; it
 	// is kept in step by load, store and freeBlock, the only changes.
 	front []*index.Block
+	// pend holds, by block number, the pending encodings (Tx.pendBlock)
+	// of this index's blocks.
+	pend []*pendingBlock
 }
 
 // slot is the block number of vcn in front (-1: not kept there).
@@ -195,8 +198,21 @@ func (x *txIndex) store(blk *index.Block) error {
 	// What AppendBinary would set, so that the Editor accepts the block
 	// when it loads it again before it is encoded.
 	blk.AllocatedSize = uint32(x.bsize) - 0x18
-	if err := x.tx.pendBlock(x, blk); err != nil {
+	i := x.slot(blk.VCN)
+	if i >= 0 && i < len(x.pend) && i < len(x.front) && x.pend[i] != nil && x.pend[i].live && x.front[i] == blk {
+		// Changed in place again while its encoding is still pending:
+		// the caches and the plan already have it.
+		return nil
+	}
+	p, err := x.tx.pendBlock(x, blk)
+	if err != nil {
 		return err
+	}
+	if i >= 0 {
+		if i >= len(x.pend) {
+			x.pend = append(x.pend, make([]*pendingBlock, i+1-len(x.pend))...)
+		}
+		x.pend[i] = p
 	}
 	if x.tx.blocks == nil {
 		x.tx.blocks = map[blockKey]*index.Block{}
