@@ -141,6 +141,17 @@ func (tx *Tx) phaseTags() ([]phaseTag, error) {
 			frees[b.Record][b.Index] = true
 		}
 	}
+	// The indexes' files and streams, read once.
+	files := map[mft.RecordNumber]*File{}
+	type indexKey struct {
+		rec  mft.RecordNumber
+		name string
+	}
+	type indexAt struct {
+		s           *Stream
+		bsize, unit int64
+	}
+	indexes := map[indexKey]indexAt{}
 	// An index that both gains and loses blocks in one transaction keeps
 	// a window: its updated blocks go before its record, so a crash there
 	// may show a new block not yet marked in use.
@@ -155,26 +166,38 @@ func (tx *Tx) phaseTags() ([]phaseTag, error) {
 		if tx.recAct[b.Record] == "free" {
 			continue // the directory went away in this transaction
 		}
-		f, err := v.File(b.Record)
-		if err != nil {
-			return nil, err
+		k := indexKey{b.Record, b.Index}
+		ix, seen := indexes[k]
+		if !seen {
+			f := files[b.Record]
+			if f == nil {
+				var err error
+				if f, err = v.File(b.Record); err != nil {
+					return nil, err
+				}
+				files[b.Record] = f
+			}
+			name := mft.NameUnits(b.Index)
+			if ra := f.Attr(mft.AttrIndexRoot, name); ra != nil {
+				root, err := index.DecodeRoot(ra.Value)
+				if err != nil {
+					return nil, &RecordError{Record: b.Record, Err: err}
+				}
+				if s, err := f.AttrStream(mft.AttrIndexAllocation, name); err == nil {
+					ix.s = s
+					ix.bsize, ix.unit = int64(root.BlockSize), int64(v.clusterSize)
+					if ix.bsize < ix.unit {
+						ix.unit = 512
+					}
+				}
+			}
+			indexes[k] = ix
 		}
-		name := mft.NameUnits(b.Index)
-		ra := f.Attr(mft.AttrIndexRoot, name)
-		if ra == nil {
-			continue // the directory went away in this transaction
-		}
-		root, err := index.DecodeRoot(ra.Value)
-		if err != nil {
-			return nil, &RecordError{Record: b.Record, Err: err}
-		}
-		s, err := f.AttrStream(mft.AttrIndexAllocation, name)
-		if err != nil {
-			continue // no $INDEX_ALLOCATION any more: nothing to order
-		}
-		bsize, unit := int64(root.BlockSize), int64(v.clusterSize)
-		if bsize < unit {
-			unit = 512
+		// Without a root the directory went away in this transaction;
+		// without $INDEX_ALLOCATION there is nothing to order.
+		s, bsize, unit := ix.s, ix.bsize, ix.unit
+		if s == nil {
+			continue
 		}
 		if off := int64(b.VCN) * unit; off+bsize <= s.Size() {
 			if err := tag(s, off, bsize, ph); err != nil {
