@@ -55,6 +55,9 @@ type Editor struct {
 	Alloc func() (mft.VCN, error)
 	// Free returns a block that is no longer referenced.
 	Free func(vcn mft.VCN) error
+	// RootChanged is set by an Insert or Delete that changed Root (the
+	// caller clears it once it wrote Root back).
+	RootChanged bool
 	// InPlace lets Insert change the blocks Load returned in place
 	// instead of copies, for a caller whose loaded blocks are its own
 	// (a transaction's cache of decoded blocks). Insert changes a block
@@ -203,8 +206,9 @@ type edit struct {
 	inPlace     bool   // loaded blocks are changed in place (Editor.InPlace)
 	// Backing for the sets above: an edit rarely touches more than a
 	// few blocks, so they need no allocation of their own.
-	space  [6][4]mft.VCN
-	bspace [4]*Block
+	space   [6][4]mft.VCN
+	bspace  [4]*Block
+	pathBuf [5]step // a path from the root, without allocating
 }
 
 // vcnSet is a set of VCNs. An edit touches a few blocks (a path from the
@@ -413,6 +417,7 @@ func (op *edit) find(n *Node, key []byte) (int, bool) {
 // search descends from the root towards key and returns the path, whose
 // last step is the node holding key (found) or the leaf where it belongs.
 func (op *edit) search(key []byte) (path []step, found bool, err error) {
+	path = op.pathBuf[:0]
 	s := step{vcn: NoVCN, n: &op.root}
 	for depth := 0; ; depth++ {
 		var eq bool
@@ -720,6 +725,7 @@ func (op *edit) commit() error {
 		used := op.entriesOff(NoVCN, &op.root) + entriesLen(op.root.Entries)
 		op.root.IndexLength, op.root.AllocatedSize = uint32(used), uint32(used)
 		op.ed.Root.Node = op.root
+		op.ed.RootChanged = true
 	}
 	return nil
 }

@@ -389,6 +389,12 @@ func (x *txIndex) freeBlock(vcn mft.VCN) error {
 
 // close writes the root back into the record (the caller saves fe).
 func (x *txIndex) close() error {
+	if !x.ed.RootChanged {
+		if ra, ok := x.fe.find(mft.AttrIndexRoot, x.name); ok && sameBytes(ra.attr().Value, x.rootVal) {
+			return nil // the root is as decoded or last written
+		}
+	}
+	x.ed.RootChanged = false
 	val, err := x.root.AppendBinary(nil)
 	if err != nil {
 		x.drop()
