@@ -55,6 +55,15 @@ type Editor struct {
 	Alloc func() (mft.VCN, error)
 	// Free returns a block that is no longer referenced.
 	Free func(vcn mft.VCN) error
+	// RootChanged is set by an Insert or Delete that changed Root (the
+	// caller clears it once it wrote Root back).
+	RootChanged bool
+	// InPlace lets Insert change the blocks Load returned in place
+	// instead of copies, for a caller whose loaded blocks are its own
+	// (a transaction's cache of decoded blocks). Insert changes a block
+	// only after every Load it needs succeeded, so its errors other than
+	// from Alloc, Store and Free still leave the index as it was.
+	InPlace bool
 }
 
 // Insert adds e (Ref and Key set; Flags, Child and Length are the
@@ -72,6 +81,7 @@ func (ed *Editor) Insert(e Entry) error {
 	if err != nil {
 		return err
 	}
+	op.inPlace = ed.InPlace
 	if len(e.Key) == 0 {
 		return errors.New("index: Insert: entry has no key")
 	}
@@ -89,6 +99,7 @@ func (ed *Editor) Insert(e Entry) error {
 		return ErrExists
 	}
 	leaf := path[len(path)-1]
+	op.own(leaf)
 	leaf.n.Entries = slices.Insert(leaf.n.Entries, leaf.i, e)
 	op.markDirty(leaf.vcn)
 	if err := op.fix(path, false); err != nil {
@@ -123,6 +134,7 @@ func (ed *Editor) Delete(key []byte) error {
 	}
 	at := path[len(path)-1]
 	if at.n.IsLeaf() {
+		op.own(at)
 		at.n.Entries = slices.Delete(at.n.Entries, at.i, at.i+1)
 		op.markDirty(at.vcn)
 		if err := op.fix(path, true); err != nil {
@@ -145,9 +157,11 @@ func (ed *Editor) Delete(key []byte) error {
 	}
 	leaf.i = len(leaf.n.Entries) - 2
 	pred := leaf.n.Entries[leaf.i]
+	op.own(*leaf)
 	leaf.n.Entries = slices.Delete(leaf.n.Entries, leaf.i, leaf.i+1)
 	op.markDirty(leaf.vcn)
 	setChild(&pred, true, at.n.Entries[at.i].Child)
+	op.own(at)
 	at.n.Entries[at.i] = pred
 	op.markDirty(at.vcn)
 	if err := op.fix(path, true); err != nil {
@@ -181,13 +195,57 @@ type edit struct {
 	ed          *Editor
 	root        Node
 	rootChanged bool
-	blocks      map[mft.VCN]*Block // copies of the loaded and new blocks
-	dirty       []mft.VCN          // blocks to store, in the order first changed
-	isDirty     map[mft.VCN]bool
+	blocks      blockSet  // copies of the loaded and new blocks
+	dirty       []mft.VCN // blocks to store, in the order first changed
+	isDirty     vcnSet
 	freed       []mft.VCN
-	isFreed     map[mft.VCN]bool
-	reached     map[mft.VCN]bool // VCNs reached through sub-node pointers
-	made        map[mft.VCN]bool // blocks this edit allocated
+	isFreed     vcnSet
+	owned       vcnSet // blocks whose Entries this edit may change in place
+	reached     vcnSet // VCNs reached through sub-node pointers
+	made        vcnSet // blocks this edit allocated
+	inPlace     bool   // loaded blocks are changed in place (Editor.InPlace)
+	// Backing for the sets above: an edit rarely touches more than a
+	// few blocks, so they need no allocation of their own.
+	space   [6][4]mft.VCN
+	bspace  [4]*Block
+	pathBuf [5]step // a path from the root, without allocating
+}
+
+// vcnSet is a set of VCNs. An edit touches a few blocks (a path from the
+// root, siblings, new blocks), so a list beats a map.
+//
+// Not an on-disk structure.
+type vcnSet []mft.VCN
+
+func (s vcnSet) has(v mft.VCN) bool { return slices.Contains(s, v) }
+
+func (s *vcnSet) set(v mft.VCN) {
+	if !s.has(v) {
+		*s = append(*s, v)
+	}
+}
+
+// blockSet maps the VCNs of an edit's blocks to its copies.
+//
+// Not an on-disk structure.
+type blockSet struct {
+	vcns   []mft.VCN
+	blocks []*Block
+}
+
+func (s *blockSet) get(v mft.VCN) *Block {
+	if i := slices.Index(s.vcns, v); i >= 0 {
+		return s.blocks[i]
+	}
+	return nil
+}
+
+func (s *blockSet) put(v mft.VCN, b *Block) {
+	if i := slices.Index(s.vcns, v); i >= 0 {
+		s.blocks[i] = b
+		return
+	}
+	s.vcns, s.blocks = append(s.vcns, v), append(s.blocks, b)
 }
 
 func (ed *Editor) begin() (*edit, error) {
@@ -203,15 +261,9 @@ func (ed *Editor) begin() (*edit, error) {
 	if n := len(ed.Root.Entries); n == 0 || !ed.Root.Entries[n-1].IsLast() {
 		return nil, &CorruptError{VCN: NoVCN, Offset: rootHeaderLen, Field: "index node (no last entry)"}
 	}
-	op := &edit{
-		ed:      ed,
-		root:    ed.Root.Node,
-		blocks:  make(map[mft.VCN]*Block),
-		isDirty: make(map[mft.VCN]bool),
-		isFreed: make(map[mft.VCN]bool),
-		reached: make(map[mft.VCN]bool),
-		made:    make(map[mft.VCN]bool),
-	}
+	op := &edit{ed: ed, root: ed.Root.Node}
+	op.blocks.vcns, op.blocks.blocks = op.space[0][:0], op.bspace[:0]
+	op.isDirty, op.isFreed, op.owned, op.reached, op.made = op.space[1][:0], op.space[2][:0], op.space[3][:0], op.space[4][:0], op.space[5][:0]
 	op.root.Entries = slices.Clone(ed.Root.Entries)
 	if least := rootHeaderLen + op.entriesOff(NoVCN, &op.root) + endLen + childLen; ed.RootMax < least {
 		return nil, fmt.Errorf("index: Editor RootMax %d is below %d bytes, the smallest root with a sub-node", ed.RootMax, least)
@@ -262,15 +314,15 @@ func (op *edit) markDirty(vcn mft.VCN) {
 		op.rootChanged = true
 		return
 	}
-	if !op.isDirty[vcn] {
-		op.isDirty[vcn] = true
+	if !op.isDirty.has(vcn) {
+		op.isDirty.set(vcn)
 		op.dirty = append(op.dirty, vcn)
 	}
 }
 
 func (op *edit) free(vcn mft.VCN) {
-	if !op.isFreed[vcn] {
-		op.isFreed[vcn] = true
+	if !op.isFreed.has(vcn) {
+		op.isFreed.set(vcn)
 		op.freed = append(op.freed, vcn)
 	}
 }
@@ -278,10 +330,10 @@ func (op *edit) free(vcn mft.VCN) {
 // load returns this edit's copy of the block at vcn, loading it on first
 // use.
 func (op *edit) load(vcn mft.VCN) (*Block, error) {
-	if op.isFreed[vcn] {
+	if op.isFreed.has(vcn) {
 		return nil, &CorruptError{VCN: vcn, Field: "sub-node pointer (to a block freed by this edit)"}
 	}
-	if b, ok := op.blocks[vcn]; ok {
+	if b := op.blocks.get(vcn); b != nil {
 		return b, nil
 	}
 	if op.ed.Load == nil {
@@ -303,10 +355,28 @@ func (op *edit) load(vcn mft.VCN) (*Block, error) {
 	if n := len(blk.Entries); n == 0 || !blk.Entries[n-1].IsLast() {
 		return nil, &CorruptError{VCN: vcn, Offset: blockHeaderLen, Field: "index node (no last entry)"}
 	}
+	if op.inPlace {
+		op.blocks.put(vcn, blk)
+		op.owned.set(vcn)
+		return blk, nil
+	}
+	// The copy shares the loaded entries until own is called for it
+	// (capacity capped, so an append never writes into the loaded block).
 	c := *blk
-	c.Entries = slices.Clone(blk.Entries)
-	op.blocks[vcn] = &c
+	c.Entries = blk.Entries[:len(blk.Entries):len(blk.Entries)]
+	op.blocks.put(vcn, &c)
 	return &c, nil
+}
+
+// own gives the node of s its own copy of its entries before they are
+// changed in place; the root and new blocks own theirs already.
+func (op *edit) own(s step) {
+	if s.vcn == NoVCN || op.owned.has(s.vcn) {
+		return
+	}
+	// Room for one more: an insert follows.
+	s.n.Entries = append(make([]Entry, 0, len(s.n.Entries)+1), s.n.Entries...)
+	op.owned.set(s.vcn)
 }
 
 // child loads the sub-node of entry p.i of p, at depth below the root.
@@ -325,14 +395,14 @@ func (op *edit) reach(p step, i int) (step, error) {
 	if !e.HasChild() {
 		return step{}, &CorruptError{VCN: p.vcn, Field: "index entry flags (no sub-node in an index node)", Value: e.Flags}
 	}
-	if op.reached[e.Child] && !op.made[e.Child] {
+	if op.reached.has(e.Child) && !op.made.has(e.Child) {
 		return step{}, &CorruptError{VCN: e.Child, Field: "sub-node pointer (loop)"}
 	}
 	blk, err := op.load(e.Child)
 	if err != nil {
 		return step{}, err
 	}
-	op.reached[e.Child] = true
+	op.reached.set(e.Child)
 	return step{vcn: e.Child, n: &blk.Node}, nil
 }
 
@@ -347,6 +417,7 @@ func (op *edit) find(n *Node, key []byte) (int, bool) {
 // search descends from the root towards key and returns the path, whose
 // last step is the node holding key (found) or the leaf where it belongs.
 func (op *edit) search(key []byte) (path []step, found bool, err error) {
+	path = op.pathBuf[:0]
 	s := step{vcn: NoVCN, n: &op.root}
 	for depth := 0; ; depth++ {
 		var eq bool
@@ -429,10 +500,10 @@ func (op *edit) alloc() (mft.VCN, error) {
 	if err != nil {
 		return 0, fmt.Errorf("index: allocate an INDX block: %w", err)
 	}
-	if vcn < 0 || op.blocks[vcn] != nil || op.isFreed[vcn] || op.reached[vcn] {
+	if vcn < 0 || op.blocks.get(vcn) != nil || op.isFreed.has(vcn) || op.reached.has(vcn) {
 		return 0, fmt.Errorf("index: Alloc returned VCN %d, which is in use", vcn)
 	}
-	op.made[vcn] = true
+	op.made.set(vcn)
 	return vcn, nil
 }
 
@@ -444,8 +515,9 @@ func (op *edit) pushDown() (*Block, error) {
 		return nil, err
 	}
 	b := &Block{VCN: vcn, Node: Node{Flags: op.root.Flags & NodeHasChildren, Entries: op.root.Entries}}
-	op.blocks[vcn] = b
-	op.reached[vcn] = true
+	op.blocks.put(vcn, b)
+	op.owned.set(vcn)
+	op.reached.set(vcn)
 	op.markDirty(vcn)
 	op.root.Entries = []Entry{{Flags: EntryLast | EntryHasChild, Child: vcn}}
 	op.root.Flags |= NodeHasChildren
@@ -504,12 +576,17 @@ func (op *edit) split(s, p *step) error {
 	left := make([]Entry, 0, m+1)
 	left = append(append(left, es[:m]...), leftEnd)
 	b := &Block{VCN: vcn, Node: Node{Flags: s.n.Flags & NodeHasChildren, Entries: left}}
-	op.blocks[vcn] = b
-	op.reached[vcn] = true
+	op.blocks.put(vcn, b)
+	op.owned.set(vcn)
+	op.reached.set(vcn)
 	op.markDirty(vcn)
 	s.n.Entries = slices.Clone(es[m+1:])
+	if s.vcn != NoVCN {
+		op.owned.set(s.vcn)
+	}
 	op.markDirty(s.vcn)
 	setChild(&mid, true, vcn)
+	op.own(*p)
 	p.n.Entries = slices.Insert(p.n.Entries, p.i, mid)
 	p.i++
 	op.markDirty(p.vcn)
@@ -557,7 +634,9 @@ func (op *edit) rebalance(s step, p *step) error {
 		merged := make([]Entry, 0, len(lkeys)+1+len(r.n.Entries))
 		merged = append(append(append(merged, lkeys...), down), r.n.Entries...)
 		r.n.Entries = merged
+		op.owned.set(r.vcn)
 		op.markDirty(r.vcn)
+		op.own(*p)
 		p.n.Entries = slices.Delete(p.n.Entries, sep, sep+1)
 		p.i = sep
 		op.markDirty(p.vcn)
@@ -588,6 +667,9 @@ func (op *edit) rebalance(s step, p *step) error {
 	l.n.Entries = append(append(left, all[:m]...), lend)
 	right := make([]Entry, 0, len(all)-m)
 	r.n.Entries = append(append(right, all[m+1:]...), rend)
+	op.owned.set(l.vcn)
+	op.owned.set(r.vcn)
+	op.own(*p)
 	p.n.Entries[sep] = up
 	op.markDirty(l.vcn)
 	op.markDirty(r.vcn)
@@ -620,13 +702,13 @@ func (op *edit) shrinkRoot() error {
 // root.
 func (op *edit) commit() error {
 	for _, vcn := range op.dirty {
-		if op.isFreed[vcn] {
+		if op.isFreed.has(vcn) {
 			continue
 		}
 		if op.ed.Store == nil {
 			return errors.New("index: Editor has no Store function")
 		}
-		if err := op.ed.Store(op.blocks[vcn]); err != nil {
+		if err := op.ed.Store(op.blocks.get(vcn)); err != nil {
 			return fmt.Errorf("index: store INDX block at VCN %d: %w", vcn, err)
 		}
 	}
@@ -643,6 +725,7 @@ func (op *edit) commit() error {
 		used := op.entriesOff(NoVCN, &op.root) + entriesLen(op.root.Entries)
 		op.root.IndexLength, op.root.AllocatedSize = uint32(used), uint32(used)
 		op.ed.Root.Node = op.root
+		op.ed.RootChanged = true
 	}
 	return nil
 }

@@ -2,7 +2,7 @@ package volume
 
 import (
 	"io"
-	"sort"
+	"slices"
 	"sync"
 )
 
@@ -19,15 +19,28 @@ type overlay struct {
 	base  Device
 	mu    sync.Mutex
 	pages map[int64][]byte // page index → page bytes (shorter at the device end)
+	// chunks back the pages: overlayChunk consecutive pages share one
+	// buffer, in order, so that a run of staged pages is one slice.
+	chunks map[int64][]byte
 	// onWrite is told which bytes changed (the volume drops them from its
 	// page cache).
 	onWrite func(off, n int64)
+	// lazy counts, per page, writes promised but not staged yet (a
+	// transaction encodes changed INDX blocks once, at its end); fill
+	// stages those of a page, and is called before the page is read.
+	lazy map[int64]int
+	fill func(pg int64) error
+	// readClean, when set, reads bytes of pages with nothing staged or
+	// promised (the volume's page cache over this overlay, which often
+	// holds the page a write is about to stage).
+	readClean func(p []byte, off int64) (int, error)
+	filling   int // fills under way: the page cache may be loading the page
 }
 
 var _ Device = (*overlay)(nil)
 
 func newOverlay(base Device) *overlay {
-	return &overlay{base: base, pages: make(map[int64][]byte)}
+	return &overlay{base: base, pages: make(map[int64][]byte), chunks: make(map[int64][]byte)}
 }
 
 func (o *overlay) Name() string    { return deviceName(o.base) }
@@ -36,8 +49,31 @@ func (o *overlay) SectorSize() int { return o.base.SectorSize() }
 func (o *overlay) Sync() error     { return nil }
 func (o *overlay) Close() error    { return o.base.Close() }
 
-// ReadAt reads staged pages from memory and the rest from the device.
+// ReadAt reads staged pages from memory and the rest from the device,
+// staging promised writes of the pages it reads first.
 func (o *overlay) ReadAt(p []byte, off int64) (int, error) {
+	o.mu.Lock()
+	lazy := len(o.lazy) > 0
+	o.mu.Unlock()
+	if lazy && len(p) > 0 {
+		for pg := off / overlayPage; pg <= (off+int64(len(p))-1)/overlayPage; pg++ {
+			o.mu.Lock()
+			k := o.lazy[pg]
+			o.mu.Unlock()
+			if k > 0 {
+				o.mu.Lock()
+				o.filling++
+				o.mu.Unlock()
+				err := o.fill(pg)
+				o.mu.Lock()
+				o.filling--
+				o.mu.Unlock()
+				if err != nil {
+					return 0, err
+				}
+			}
+		}
+	}
 	o.mu.Lock()
 	staged := len(o.pages) > 0
 	o.mu.Unlock()
@@ -106,8 +142,14 @@ func (o *overlay) WriteAt(p []byte, off int64) (int, error) {
 		b, ok := o.pages[pg]
 		o.mu.Unlock()
 		if !ok {
-			b = make([]byte, min(overlayPage, size-pg*overlayPage))
-			if _, err := o.base.ReadAt(b, pg*overlayPage); err != nil && err != io.EOF {
+			b = o.page(pg, size)
+			read := o.base.ReadAt
+			o.mu.Lock()
+			if o.readClean != nil && o.lazy[pg] == 0 && o.filling == 0 {
+				read = o.readClean
+			}
+			o.mu.Unlock()
+			if _, err := read(b, pg*overlayPage); err != nil && err != io.EOF {
 				return done, err
 			}
 			o.mu.Lock()
@@ -122,6 +164,24 @@ func (o *overlay) WriteAt(p []byte, off int64) (int, error) {
 	return len(p), nil
 }
 
+// overlayChunk is the number of pages a chunk of staged pages holds.
+const overlayChunk = 32
+
+// page returns the bytes for page pg (shorter at the device end) in its
+// chunk, allocating the chunk on first use.
+func (o *overlay) page(pg, size int64) []byte {
+	c := pg / overlayChunk
+	o.mu.Lock()
+	buf := o.chunks[c]
+	if buf == nil {
+		buf = make([]byte, min(overlayChunk*overlayPage, size-c*overlayChunk*overlayPage))
+		o.chunks[c] = buf
+	}
+	o.mu.Unlock()
+	in := (pg - c*overlayChunk) * overlayPage
+	return buf[in:min(in+overlayPage, int64(len(buf)))]
+}
+
 // extent is a run of staged bytes at a device offset.
 type stagedExtent struct {
 	Off  int64
@@ -129,7 +189,8 @@ type stagedExtent struct {
 }
 
 // extents returns the staged pages merged into contiguous runs, in device
-// order.
+// order. A run ends at a chunk boundary; its bytes are the chunk's, not a
+// copy (nothing writes to the overlay between extents and discard).
 func (o *overlay) extents() []stagedExtent {
 	o.mu.Lock()
 	defer o.mu.Unlock()
@@ -137,18 +198,32 @@ func (o *overlay) extents() []stagedExtent {
 	for pg := range o.pages {
 		idx = append(idx, pg)
 	}
-	sort.Slice(idx, func(i, j int) bool { return idx[i] < idx[j] })
+	slices.Sort(idx)
 	var out []stagedExtent
-	for _, pg := range idx {
-		b := o.pages[pg]
-		off := pg * overlayPage
-		if n := len(out); n > 0 && out[n-1].Off+int64(len(out[n-1].Data)) == off {
-			out[n-1].Data = append(out[n-1].Data, b...)
-			continue
+	for i := 0; i < len(idx); {
+		c := idx[i] / overlayChunk
+		j := i + 1
+		for j < len(idx) && idx[j] == idx[j-1]+1 && idx[j]/overlayChunk == c {
+			j++
 		}
-		out = append(out, stagedExtent{Off: off, Data: append([]byte(nil), b...)})
+		buf := o.chunks[c]
+		lo := (idx[i] - c*overlayChunk) * overlayPage
+		hi := min((idx[j-1]-c*overlayChunk+1)*overlayPage, int64(len(buf)))
+		out = append(out, stagedExtent{Off: idx[i] * overlayPage, Data: buf[lo:hi:hi]})
+		i = j
 	}
 	return out
+}
+
+// stagedBytes is the size of the staged pages.
+func (o *overlay) stagedBytes() int64 {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	n := int64(0)
+	for _, b := range o.pages {
+		n += int64(len(b))
+	}
+	return n
 }
 
 // discard forgets every staged write and reports the page ranges it held.
@@ -160,5 +235,33 @@ func (o *overlay) discard() []int64 {
 		pgs = append(pgs, pg)
 	}
 	o.pages = make(map[int64][]byte)
+	o.chunks = make(map[int64][]byte)
+	o.lazy = nil
 	return pgs
+}
+
+// promise notes a write to come on the pages of [off, off+n) (see lazy).
+func (o *overlay) promise(off, n int64) {
+	o.mu.Lock()
+	if o.lazy == nil {
+		o.lazy = map[int64]int{}
+	}
+	for pg := off / overlayPage; pg <= (off+n-1)/overlayPage; pg++ {
+		o.lazy[pg]++
+	}
+	o.mu.Unlock()
+	if o.onWrite != nil {
+		o.onWrite(off, n)
+	}
+}
+
+// kept notes that a promised write of [off, off+n) was staged or dropped.
+func (o *overlay) kept(off, n int64) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for pg := off / overlayPage; pg <= (off+n-1)/overlayPage; pg++ {
+		if o.lazy[pg]--; o.lazy[pg] <= 0 {
+			delete(o.lazy, pg)
+		}
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -109,6 +110,7 @@ func OpenWritableOn(dev Device, opts Options, w WriteOptions) (*Volume, error) {
 		return nil, err
 	}
 	ov.onWrite = func(off, n int64) { v.cache.Invalidate(off, n) }
+	ov.readClean = func(p []byte, off int64) (int, error) { return v.cache.ReadAt(p, off) }
 	if !w.Force {
 		if err := v.checkSafe(); err != nil {
 			return nil, err
@@ -258,7 +260,23 @@ type Tx struct {
 	closed bool
 	dryRun bool
 	blocks map[blockKey]*index.Block // decoded INDX blocks (txcache.go)
-	fresh  []mft.Run                 // clusters allocated by this transaction
+	// files are the files decoded for editing, by record number (every
+	// record of a file maps to its fileEdit; see editFile).
+	files map[mft.RecordNumber]*fileEdit
+	// pending are the changed INDX blocks not yet encoded, pendingPages
+	// their keys by overlay page (txcache.go).
+	pending      map[blockKey]*pendingBlock
+	pendingPages map[int64][]blockKey
+	units        []uint16 // scratch: a name being looked up
+	recBuf       []byte   // scratch: a record being encoded (putRecord)
+	// Read-ahead of $MFT (readAhead): the last record read, the end of
+	// what was read ahead, and its buffer.
+	lastRead mft.RecordNumber
+	aheadEnd int64
+	aheadBuf []byte
+	// dirs are directories lookups resolved, by clean path (txcache.go).
+	dirs  map[string]cachedDir
+	fresh []mft.Run // clusters allocated by this transaction
 	// freshRanges are device ranges of data written to fresh clusters.
 	freshRanges []devRange
 }
@@ -269,7 +287,7 @@ type Tx struct {
 // removes the journal; a crash in between is repaired by the next open,
 // which replays the journal.
 func (v *Volume) Update(fn func(tx *Tx) error) error {
-	_, err := v.run(fn, true)
+	_, err := v.exec(fn, true, false)
 	return err
 }
 
@@ -283,7 +301,15 @@ func (v *Volume) UpdatePlan(fn func(tx *Tx) error) (*Plan, error) {
 	return v.run(fn, true)
 }
 
+// run runs fn in a transaction, commits it when commit is set, and
+// returns the plan.
 func (v *Volume) run(fn func(tx *Tx) error, commit bool) (*Plan, error) {
+	return v.exec(fn, commit, true)
+}
+
+// exec is run; the plan is built only when wantPlan is set (Update does
+// not return it).
+func (v *Volume) exec(fn func(tx *Tx) error, commit, wantPlan bool) (*Plan, error) {
 	switch {
 	case v.ov == nil:
 		return nil, ErrReadOnly
@@ -293,7 +319,7 @@ func (v *Volume) run(fn func(tx *Tx) error, commit bool) (*Plan, error) {
 		return nil, ErrTxOpen
 	}
 	v.inTx = true
-	defer func() { v.inTx = false }()
+	defer func() { v.inTx, v.ov.fill = false, nil }()
 	now := time.Now
 	if v.wopts.Now != nil {
 		now = v.wopts.Now
@@ -304,7 +330,10 @@ func (v *Volume) run(fn func(tx *Tx) error, commit bool) (*Plan, error) {
 		err = tx.finish()
 	}
 	tx.closed = true
-	plan := tx.buildPlan()
+	var plan *Plan
+	if wantPlan {
+		plan = tx.buildPlan()
+	}
 	if err != nil || !commit {
 		if rerr := v.rollback(); rerr != nil {
 			err = errors.Join(err, rerr)
@@ -336,14 +365,15 @@ func (tx *Tx) buildPlan() *Plan {
 		}
 		return a.VCN < b.VCN
 	})
-	for _, e := range tx.v.ov.extents() {
-		p.Bytes += int64(len(e.Data))
-	}
+	p.Bytes = tx.v.ov.stagedBytes()
 	return &p
 }
 
-// finish writes the bitmaps.
+// finish encodes the changed INDX blocks and writes the bitmaps.
 func (tx *Tx) finish() error {
+	if err := tx.stageBlocks(); err != nil {
+		return err
+	}
 	for _, bm := range []*bitmap{tx.mbm, tx.cbm} {
 		if bm == nil {
 			continue
@@ -401,7 +431,12 @@ func (v *Volume) commit(tx *Tx) error {
 		v.rollback()
 		return err
 	}
-	j := encodeJournal(journalHeader{Serial: v.boot.Serial, Offset: v.info.Offset, Size: base.Size()}, exts)
+	jexts, err := changedBytes(base, exts)
+	if err != nil {
+		v.rollback()
+		return err
+	}
+	j := encodeJournal(journalHeader{Serial: v.boot.Serial, Offset: v.info.Offset, Size: base.Size()}, jexts)
 	if err := v.journal.Write(j); err != nil {
 		v.journal.Remove()
 		v.rollback()
@@ -427,6 +462,51 @@ func (v *Volume) commit(tx *Tx) error {
 		return fmt.Errorf("volume: committed, but %v (the next open replays it harmlessly)", err)
 	}
 	return nil
+}
+
+// journalChunk is the granularity at which the journal leaves out bytes
+// a commit does not change.
+const journalChunk = 32
+
+// changedBytes returns the parts of exts that differ from what the device
+// holds, in chunks of journalChunk bytes (neighbours merged). The journal
+// needs no more: every byte it leaves out is the same before and after
+// the commit, so whatever mix of old and new bytes a crash leaves on the
+// device, replaying the changed ones gives the state after. (A record
+// that gains a name changes its header, the sector ends and the
+// attributes from the new one on: about a third of its bytes.)
+func changedBytes(dev Device, exts []stagedExtent) ([]stagedExtent, error) {
+	var out []stagedExtent
+	var old []byte // the device's bytes under e.Data[base:], read 1 MiB at a time
+	for _, e := range exts {
+		base := 0
+		old = old[:0]
+		start := -1 // of the current run of changed chunks
+		for i := 0; i < len(e.Data); i += journalChunk {
+			j := min(i+journalChunk, len(e.Data))
+			if j > base+len(old) {
+				base = i
+				old = slices.Grow(old[:0], 1<<20)[:min(1<<20, len(e.Data)-i)]
+				if _, err := dev.ReadAt(old, e.Off+int64(i)); err != nil {
+					return nil, fmt.Errorf("volume: read the bytes the commit replaces: %w", err)
+				}
+			}
+			if !bytes.Equal(e.Data[i:j], old[i-base:j-base]) {
+				if start < 0 {
+					start = i
+				}
+				continue
+			}
+			if start >= 0 {
+				out = append(out, stagedExtent{Off: e.Off + int64(start), Data: e.Data[start:i]})
+				start = -1
+			}
+		}
+		if start >= 0 {
+			out = append(out, stagedExtent{Off: e.Off + int64(start), Data: e.Data[start:]})
+		}
+	}
+	return out, nil
 }
 
 // splitFresh separates the staged pages that lie wholly inside fresh data
@@ -551,8 +631,31 @@ func (s *Stream) deviceRanges(off, n int64) ([]devRange, error) {
 	return out, nil
 }
 
+// deviceRange is deviceRanges for bytes [off, off+n) within one run (a
+// record, a block: the common case, without allocating); ok is false
+// otherwise.
+func (s *Stream) deviceRange(off, n int64) (devRange, bool) {
+	cs := int64(s.v.clusterSize)
+	if s.resident != nil || s.cuShift != 0 || off < 0 {
+		return devRange{}, false
+	}
+	i := s.find(mft.VCN(off / cs))
+	if i < 0 || s.runs[i].Sparse {
+		return devRange{}, false
+	}
+	e := s.runs[i]
+	if off+n > (int64(e.vcn)+e.Length)*cs {
+		return devRange{}, false
+	}
+	return devRange{int64(e.Start)*cs + (off - int64(e.vcn)*cs), n}, true
+}
+
 // writeStream stages p at byte off of a non-resident stream.
 func (tx *Tx) writeStream(s *Stream, off int64, p []byte) error {
+	if r, ok := s.deviceRange(off, int64(len(p))); ok {
+		_, err := tx.v.ov.WriteAt(p, r.off)
+		return err
+	}
 	ranges, err := s.deviceRanges(off, int64(len(p)))
 	if err != nil {
 		return err

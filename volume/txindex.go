@@ -22,21 +22,73 @@ type txIndex struct {
 	unit  int64 // bytes per sub-node VCN
 	alloc *Stream
 	ed    *index.Editor
+	// rootVal is the $INDEX_ROOT value root was decoded from or last
+	// written to: while the attribute still holds it, root is current.
+	rootVal []byte
+	nameStr string
+	// front mirrors the transaction's decoded blocks of this index
+	// (tx.blocks) by block number, for lookups without hashing a key; it
+	// is kept in step by load, store and freeBlock, the only changes.
+	front []*index.Block
+	// pend holds, by block number, the pending encodings (Tx.pendBlock)
+	// of this index's blocks.
+	pend []*pendingBlock
+}
+
+// slot is the block number of vcn in front (-1: not kept there).
+func (x *txIndex) slot(vcn mft.VCN) int {
+	if vcn < 0 || x.bsize <= 0 {
+		return -1
+	}
+	if n := int64(vcn) * x.unit / x.bsize; n < 1<<16 {
+		return int(n)
+	}
+	return -1
+}
+
+// keep notes blk as the decoded block at vcn (nil: none).
+func (x *txIndex) keep(vcn mft.VCN, blk *index.Block) {
+	i := x.slot(vcn)
+	if i < 0 {
+		return
+	}
+	if i >= len(x.front) {
+		if blk == nil {
+			return
+		}
+		x.front = append(x.front, make([]*index.Block, i+1-len(x.front))...)
+	}
+	x.front[i] = blk
 }
 
 var nameI30 = mft.NameUnits("$I30")
 
 // openIndex opens the index name of fe with the key order cmp.
+// An index opened before on the same fileEdit is reused while its root is
+// current, with the blocks it decoded.
 func (tx *Tx) openIndex(fe *fileEdit, name []uint16, cmp func(a, b []byte) int) (*txIndex, error) {
 	ra, ok := fe.find(mft.AttrIndexRoot, name)
 	if !ok || ra.attr().NonResident {
 		return nil, fmt.Errorf("volume: record %d has no resident $INDEX_ROOT %s", fe.num(), mft.NameString(name))
 	}
-	root, err := index.DecodeRoot(ra.attr().Value)
+	val := ra.attr().Value
+	for i, x := range fe.indexes {
+		if !equalName(x.name, name) {
+			continue
+		}
+		if sameBytes(x.rootVal, val) {
+			x.ed.Compare = cmp
+			x.ed.RootMax = x.rootMax()
+			return x, nil
+		}
+		fe.indexes = append(fe.indexes[:i], fe.indexes[i+1:]...)
+		break
+	}
+	root, err := index.DecodeRoot(val)
 	if err != nil {
 		return nil, &RecordError{Record: fe.num(), Err: err}
 	}
-	x := &txIndex{tx: tx, fe: fe, name: name, root: root, bsize: int64(root.BlockSize)}
+	x := &txIndex{tx: tx, fe: fe, name: name, root: root, bsize: int64(root.BlockSize), rootVal: val, nameStr: mft.NameString(name)}
 	x.unit = int64(tx.v.clusterSize)
 	if x.bsize < x.unit {
 		x.unit = 512
@@ -52,9 +104,19 @@ func (tx *Tx) openIndex(fe *fileEdit, name []uint16, cmp func(a, b []byte) int) 
 		Store:     x.store,
 		Alloc:     x.allocBlock,
 		Free:      x.freeBlock,
+		// The transaction's decoded blocks are its own: Insert may
+		// change them in place.
+		InPlace: true,
 	}
 	x.ed.RootMax = x.rootMax()
+	fe.indexes = append(fe.indexes, x)
 	return x, nil
+}
+
+// sameBytes reports whether a and b are the same slice (not just equal
+// bytes).
+func sameBytes(a, b []byte) bool {
+	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
 }
 
 // rootMax is the largest $INDEX_ROOT value that leaves room in the base
@@ -94,11 +156,18 @@ func (x *txIndex) loadAlloc() error {
 }
 
 func (x *txIndex) load(vcn mft.VCN) (*index.Block, error) {
-	return x.tx.cachedBlock(x.key(vcn), func() (*index.Block, error) { return x.read(vcn) })
+	if i := x.slot(vcn); i >= 0 && i < len(x.front) && x.front[i] != nil {
+		return x.front[i], nil
+	}
+	b, err := x.tx.cachedBlock(x.key(vcn), func() (*index.Block, error) { return x.read(vcn) })
+	if err == nil {
+		x.keep(vcn, b)
+	}
+	return b, err
 }
 
 func (x *txIndex) key(vcn mft.VCN) blockKey {
-	return blockKey{x.fe.num(), mft.NameString(x.name), vcn}
+	return blockKey{x.fe.num(), x.nameStr, vcn}
 }
 
 func (x *txIndex) read(vcn mft.VCN) (*index.Block, error) {
@@ -117,7 +186,48 @@ func (x *txIndex) read(vcn mft.VCN) (*index.Block, error) {
 	return blk, nil
 }
 
+// store takes a changed or new block from the Editor. The block is kept
+// decoded (the transaction's cache serves it to later edits and lookups)
+// and encoded once, when the transaction ends or when its bytes are read
+// (see Tx.pendBlock).
 func (x *txIndex) store(blk *index.Block) error {
+	off := int64(blk.VCN) * x.unit
+	if x.alloc == nil || off < 0 || off+x.bsize > x.alloc.Size() {
+		return fmt.Errorf("volume: record %d: write INDX block at VCN %d: beyond $INDEX_ALLOCATION", x.fe.num(), blk.VCN)
+	}
+	// What AppendBinary would set, so that the Editor accepts the block
+	// when it loads it again before it is encoded.
+	blk.AllocatedSize = uint32(x.bsize) - 0x18
+	i := x.slot(blk.VCN)
+	if i >= 0 && i < len(x.pend) && i < len(x.front) && x.pend[i] != nil && x.pend[i].live && x.front[i] == blk {
+		// Changed in place again while its encoding is still pending:
+		// the caches and the plan already have it.
+		return nil
+	}
+	p, err := x.tx.pendBlock(x, blk)
+	if err != nil {
+		return err
+	}
+	if i >= 0 {
+		if i >= len(x.pend) {
+			x.pend = append(x.pend, make([]*pendingBlock, i+1-len(x.pend))...)
+		}
+		x.pend[i] = p
+	}
+	if x.tx.blocks == nil {
+		x.tx.blocks = map[blockKey]*index.Block{}
+	}
+	x.tx.blocks[x.key(blk.VCN)] = blk
+	x.keep(blk.VCN, blk)
+	k := PlanBlock{Record: x.fe.num(), Index: x.nameStr, VCN: blk.VCN}
+	if _, ok := x.tx.blkAct[k]; !ok {
+		x.tx.blkAct[k] = "update"
+	}
+	return nil
+}
+
+// encode writes blk into the transaction's staged pages.
+func (x *txIndex) encode(blk *index.Block) error {
 	b, err := blk.AppendBinary(make([]byte, 0, x.bsize), int(x.bsize))
 	if err != nil {
 		return &RecordError{Record: x.fe.num(), Err: err}
@@ -130,19 +240,6 @@ func (x *txIndex) store(blk *index.Block) error {
 	}
 	if err := x.tx.writeStream(x.alloc, int64(blk.VCN)*x.unit, b); err != nil {
 		return fmt.Errorf("volume: record %d: write INDX block at VCN %d: %w", x.fe.num(), blk.VCN, err)
-	}
-	// The cache keeps what is now on disk, decoded from the bytes written.
-	if nb, err := index.ParseBlockInPlace(b, blk.VCN); err == nil {
-		if x.tx.blocks == nil {
-			x.tx.blocks = map[blockKey]*index.Block{}
-		}
-		x.tx.blocks[x.key(blk.VCN)] = nb
-	} else {
-		delete(x.tx.blocks, x.key(blk.VCN))
-	}
-	k := PlanBlock{Record: x.fe.num(), Index: mft.NameString(x.name), VCN: blk.VCN}
-	if _, ok := x.tx.blkAct[k]; !ok {
-		x.tx.blkAct[k] = "update"
 	}
 	return nil
 }
@@ -200,7 +297,7 @@ func (x *txIndex) allocBlock() (mft.VCN, error) {
 	a.Value[bit/8] |= 1 << (bit % 8)
 	x.fe.changed(br)
 	vcn := mft.VCN(bit * x.bsize / x.unit)
-	x.tx.blkAct[PlanBlock{Record: x.fe.num(), Index: mft.NameString(x.name), VCN: vcn}] = "create"
+	x.tx.blkAct[PlanBlock{Record: x.fe.num(), Index: x.nameStr, VCN: vcn}] = "create"
 	return vcn, nil
 }
 
@@ -284,14 +381,23 @@ func (x *txIndex) freeBlock(vcn mft.VCN) error {
 	a.Value[bit/8] &^= 1 << (bit % 8)
 	x.fe.changed(br)
 	delete(x.tx.blocks, x.key(vcn))
-	x.tx.blkAct[PlanBlock{Record: x.fe.num(), Index: mft.NameString(x.name), VCN: vcn}] = "free"
+	x.keep(vcn, nil)
+	x.tx.dropBlock(x.key(vcn))
+	x.tx.blkAct[PlanBlock{Record: x.fe.num(), Index: x.nameStr, VCN: vcn}] = "free"
 	return nil
 }
 
 // close writes the root back into the record (the caller saves fe).
 func (x *txIndex) close() error {
+	if !x.ed.RootChanged {
+		if ra, ok := x.fe.find(mft.AttrIndexRoot, x.name); ok && sameBytes(ra.attr().Value, x.rootVal) {
+			return nil // the root is as decoded or last written
+		}
+	}
+	x.ed.RootChanged = false
 	val, err := x.root.AppendBinary(nil)
 	if err != nil {
+		x.drop()
 		return &RecordError{Record: x.fe.num(), Err: err}
 	}
 	ra, _ := x.fe.find(mft.AttrIndexRoot, x.name)
@@ -299,17 +405,63 @@ func (x *txIndex) close() error {
 	if string(a.Value) != string(val) {
 		a.Value = val
 		if err := a.Layout(); err != nil {
+			x.drop()
 			return err
 		}
 		x.fe.changed(ra)
 	}
+	x.rootVal = a.Value
 	return nil
+}
+
+// drop forgets x: its root may differ from the record's.
+func (x *txIndex) drop() {
+	for i, y := range x.fe.indexes {
+		if y == x {
+			x.fe.indexes = append(x.fe.indexes[:i], x.fe.indexes[i+1:]...)
+			return
+		}
+	}
 }
 
 // fileNameCompare orders $I30 keys ($FILE_NAME values) by name through
 // the volume's $UpCase.
 func (v *Volume) fileNameCompare(a, b []byte) int {
-	return v.upcase.CompareNames(keyName(a), keyName(b))
+	// UpCase.CompareNames on the names in place (no decoding).
+	x, y := keyNameBytes(a), keyNameBytes(b)
+	n := min(len(x), len(y)) / 2
+	u := v.upcase
+	for i := range n {
+		p, q := binary.LittleEndian.Uint16(x[2*i:]), binary.LittleEndian.Uint16(y[2*i:])
+		if p == q {
+			continue
+		}
+		if p, q = u.Upper(p), u.Upper(q); p != q {
+			return cmpInt64(int64(p), int64(q))
+		}
+	}
+	if len(x) != len(y) {
+		return cmpInt64(int64(len(x)), int64(len(y)))
+	}
+	for i := range n {
+		p, q := binary.LittleEndian.Uint16(x[2*i:]), binary.LittleEndian.Uint16(y[2*i:])
+		if p != q {
+			return cmpInt64(int64(p), int64(q))
+		}
+	}
+	return 0
+}
+
+// keyNameBytes is keyName's code units as little-endian bytes, in place.
+func keyNameBytes(k []byte) []byte {
+	if len(k) < 0x42 {
+		return nil
+	}
+	n := int(k[0x40])
+	if 0x42+2*n > len(k) {
+		n = (len(k) - 0x42) / 2
+	}
+	return k[0x42 : 0x42+2*n]
 }
 
 // keyName extracts the name of a $FILE_NAME key without decoding it all.

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"strings"
 	"unicode/utf16"
+	"unicode/utf8"
 
 	"github.com/ntfsedit/ntfsedit/index"
 	"github.com/ntfsedit/ntfsedit/mft"
@@ -40,14 +41,18 @@ func validName(name string) error {
 	switch {
 	case name == "" || name == "." || name == "..":
 		return fmt.Errorf("%w: name %q", ErrInvalid, name)
-	case len(utf16.Encode([]rune(name))) > 255:
+	case utf16Len(name) > 255:
 		return fmt.Errorf("%w: name longer than 255 UTF-16 code units", ErrInvalid)
 	case strings.HasSuffix(name, " ") || strings.HasSuffix(name, "."):
 		return fmt.Errorf("%w: name %q ends in a space or dot (Windows cannot open it)", ErrInvalid, name)
 	}
 	// Device names, with any extension, open the device on Windows.
-	base, _, _ := strings.Cut(strings.ToUpper(name), ".")
+	// (Upper-casing keeps the number of runes: only 3 or 4 can match.)
+	base, _, _ := strings.Cut(name, ".")
 	base = strings.TrimRight(base, " ")
+	if n := utf8.RuneCountInString(base); n == 3 || n == 4 {
+		base = strings.ToUpper(base)
+	}
 	switch {
 	case base == "CON" || base == "PRN" || base == "AUX" || base == "NUL",
 		len(base) == 4 && (base[:3] == "COM" || base[:3] == "LPT") && base[3] >= '1' && base[3] <= '9':
@@ -61,15 +66,30 @@ func validName(name string) error {
 	return nil
 }
 
+// utf16Len is the number of UTF-16 code units of s.
+func utf16Len(s string) int {
+	n := 0
+	for _, r := range s {
+		n += utf16.RuneLen(r)
+	}
+	return n
+}
+
 // parentOf resolves the directory that holds path and returns it with the
 // last name.
 func (tx *Tx) parentOf(op, path string) (*File, string, error) {
-	parts := splitPath(path)
-	if len(parts) == 0 {
-		return nil, "", pathErr(op, path, fmt.Errorf("%w: the root has no parent", ErrInvalid))
+	var name, dirPath string
+	if isCleanPath(path) {
+		i := strings.LastIndexByte(path, '/')
+		name, dirPath = path[i+1:], path[:max(i, 1)]
+	} else {
+		parts := splitPath(path)
+		if len(parts) == 0 {
+			return nil, "", pathErr(op, path, fmt.Errorf("%w: the root has no parent", ErrInvalid))
+		}
+		name = parts[len(parts)-1]
+		dirPath = "/" + strings.Join(parts[:len(parts)-1], "/")
 	}
-	name := parts[len(parts)-1]
-	dirPath := "/" + strings.Join(parts[:len(parts)-1], "/")
 	dir, err := tx.lookup(dirPath)
 	if err != nil {
 		return nil, "", pathErr(op, path, err)
@@ -83,7 +103,7 @@ func (tx *Tx) parentOf(op, path string) (*File, string, error) {
 // mustNotExist fails when dir already has name (ignoring case, as Win32
 // names are unique).
 func (tx *Tx) mustNotExist(op, path string, dir *File, name string) error {
-	_, err := tx.lookupIn(dir, name)
+	err := tx.exists(dir, name)
 	switch {
 	case err == nil:
 		return pathErr(op, path, ErrExist)
@@ -192,7 +212,7 @@ func (tx *Tx) addName(fe *fileEdit, dir *File, name string) error {
 	parent := dir.Ref()
 	for _, n := range names {
 		fn := fi.fileName(parent, n.units, n.ns, false)
-		val, err := fn.AppendBinary(nil)
+		val, err := fn.AppendBinary(make([]byte, 0, fileNameLen(n.units)))
 		if err != nil {
 			return err
 		}
@@ -204,7 +224,7 @@ func (tx *Tx) addName(fe *fileEdit, dir *File, name string) error {
 		return err
 	}
 	for _, n := range names {
-		key, err := fi.fileName(parent, n.units, n.ns, true).AppendBinary(nil)
+		key, err := fi.fileName(parent, n.units, n.ns, true).AppendBinary(make([]byte, 0, fileNameLen(n.units)))
 		if err != nil {
 			return err
 		}
@@ -214,6 +234,9 @@ func (tx *Tx) addName(fe *fileEdit, dir *File, name string) error {
 	}
 	return nil
 }
+
+// fileNameLen is the size of a $FILE_NAME value holding name.
+func fileNameLen(name []uint16) int { return 0x42 + 2*len(name) }
 
 // indexInsert adds an $I30 entry to directory dir and updates its times.
 func (tx *Tx) indexInsert(dir mft.RecordNumber, ref mft.FileRef, key []byte) error {
@@ -269,11 +292,14 @@ func (tx *Tx) touch(fe *fileEdit, modified bool) {
 	if err != nil {
 		return
 	}
+	if si.MFTModified == tx.now && (!modified || si.Modified == tx.now) {
+		return // already touched in this transaction
+	}
 	si.MFTModified = tx.now
 	if modified {
 		si.Modified = tx.now
 	}
-	if val, err := si.AppendBinary(nil); err == nil {
+	if val, err := si.AppendBinary(make([]byte, 0, len(r.attr().Value))); err == nil {
 		r.attr().Value = val
 		fe.changed(r)
 	}
@@ -281,14 +307,14 @@ func (tx *Tx) touch(fe *fileEdit, modified bool) {
 
 // Link adds the name newPath to the file at existing (a hard link).
 func (tx *Tx) Link(existing, newPath string) error {
-	f, err := tx.lookup(existing)
+	f, err := tx.lookupNum(existing)
 	if err != nil {
 		return pathErr("link", existing, err)
 	}
-	if f.IsDir() {
+	if f.isDir {
 		return pathErr("link", existing, fmt.Errorf("%w: hard links to directories are not allowed", ErrInvalid))
 	}
-	if f.Number() < mft.RecordFirstUser {
+	if f.num < mft.RecordFirstUser {
 		return pathErr("link", existing, fmt.Errorf("%w: system file", ErrInvalid))
 	}
 	dir, name, err := tx.parentOf("link", newPath)
@@ -301,7 +327,7 @@ func (tx *Tx) Link(existing, newPath string) error {
 	if err := tx.mustNotExist("link", newPath, dir, name); err != nil {
 		return err
 	}
-	fe, err := tx.editFile(f.Number())
+	fe, err := tx.editFile(f.num)
 	if err != nil {
 		return pathErr("link", existing, err)
 	}

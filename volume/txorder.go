@@ -2,6 +2,7 @@ package volume
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 
 	"github.com/ntfsedit/ntfsedit/index"
@@ -41,29 +42,52 @@ func (tx *Tx) writePhases(exts []stagedExtent) ([phaseCount][]stagedExtent, erro
 		return out, err
 	}
 	base := tx.v.ov.base
+	// Extents reference the staged bytes, not copies (only a bitmap's
+	// old|new bytes are new buffers); one write each.
 	add := func(ph uint8, off int64, b []byte) {
-		l := out[ph]
-		if k := len(l); k > 0 && l[k-1].Off+int64(len(l[k-1].Data)) == off {
-			l[k-1].Data = append(l[k-1].Data, b...)
-			return
+		out[ph] = append(out[ph], stagedExtent{Off: off, Data: b[:len(b):len(b)]})
+	}
+	// Phases are kept per unit of g bytes: a sector when every tag is
+	// sector-aligned (records, INDX blocks and bitmaps are), else a byte.
+	g := int64(512)
+	for _, t := range tags {
+		if t.off%g != 0 || t.n%g != 0 {
+			g = 1
+			break
 		}
-		out[ph] = append(l, stagedExtent{Off: off, Data: append([]byte(nil), b...)})
 	}
 	for _, e := range exts {
-		ph := make([]uint8, len(e.Data)) // phaseNew
-		end := e.Off + int64(len(e.Data))
-		for _, t := range tags {
-			lo, hi := max(t.off, e.Off), min(t.off+t.n, end)
-			for i := lo; i < hi; i++ {
-				ph[i-e.Off] = t.phase
+		if e.Off%g != 0 || int64(len(e.Data))%g != 0 {
+			g = 1
+		}
+	}
+	// Phases of every unit of every extent: phaseNew unless a tag says
+	// otherwise (tags in order, later ones win); each tag finds its
+	// first extent by bisection (exts are in device order).
+	phs := make([][]uint8, len(exts))
+	for i, e := range exts {
+		phs[i] = make([]uint8, (int64(len(e.Data))+g-1)/g)
+	}
+	for _, t := range tags {
+		k := sort.Search(len(exts), func(i int) bool { return exts[i].Off+int64(len(exts[i].Data)) > t.off })
+		for ; k < len(exts) && exts[k].Off < t.off+t.n; k++ {
+			e := exts[k]
+			lo, hi := max(t.off, e.Off), min(t.off+t.n, e.Off+int64(len(e.Data)))
+			ph := phs[k][(lo-e.Off)/g : (hi-e.Off+g-1)/g]
+			for i := range ph {
+				ph[i] = t.phase
 			}
 		}
-		for i := 0; i < len(ph); {
+	}
+	for x, e := range exts {
+		ph := phs[x]
+		units := int64(len(ph))
+		for i := int64(0); i < units; {
 			j := i
-			for j < len(ph) && ph[j] == ph[i] {
+			for j < units && ph[j] == ph[i] {
 				j++
 			}
-			off, b := e.Off+int64(i), e.Data[i:j]
+			off, b := e.Off+i*g, e.Data[i*g:min(j*g, int64(len(e.Data)))]
 			if ph[i] == phaseBitmap {
 				old := make([]byte, len(b))
 				if _, err := base.ReadAt(old, off); err != nil {
@@ -117,6 +141,17 @@ func (tx *Tx) phaseTags() ([]phaseTag, error) {
 			frees[b.Record][b.Index] = true
 		}
 	}
+	// The indexes' files and streams, read once.
+	files := map[mft.RecordNumber]*File{}
+	type indexKey struct {
+		rec  mft.RecordNumber
+		name string
+	}
+	type indexAt struct {
+		s           *Stream
+		bsize, unit int64
+	}
+	indexes := map[indexKey]indexAt{}
 	// An index that both gains and loses blocks in one transaction keeps
 	// a window: its updated blocks go before its record, so a crash there
 	// may show a new block not yet marked in use.
@@ -131,26 +166,38 @@ func (tx *Tx) phaseTags() ([]phaseTag, error) {
 		if tx.recAct[b.Record] == "free" {
 			continue // the directory went away in this transaction
 		}
-		f, err := v.File(b.Record)
-		if err != nil {
-			return nil, err
+		k := indexKey{b.Record, b.Index}
+		ix, seen := indexes[k]
+		if !seen {
+			f := files[b.Record]
+			if f == nil {
+				var err error
+				if f, err = v.File(b.Record); err != nil {
+					return nil, err
+				}
+				files[b.Record] = f
+			}
+			name := mft.NameUnits(b.Index)
+			if ra := f.Attr(mft.AttrIndexRoot, name); ra != nil {
+				root, err := index.DecodeRoot(ra.Value)
+				if err != nil {
+					return nil, &RecordError{Record: b.Record, Err: err}
+				}
+				if s, err := f.AttrStream(mft.AttrIndexAllocation, name); err == nil {
+					ix.s = s
+					ix.bsize, ix.unit = int64(root.BlockSize), int64(v.clusterSize)
+					if ix.bsize < ix.unit {
+						ix.unit = 512
+					}
+				}
+			}
+			indexes[k] = ix
 		}
-		name := mft.NameUnits(b.Index)
-		ra := f.Attr(mft.AttrIndexRoot, name)
-		if ra == nil {
-			continue // the directory went away in this transaction
-		}
-		root, err := index.DecodeRoot(ra.Value)
-		if err != nil {
-			return nil, &RecordError{Record: b.Record, Err: err}
-		}
-		s, err := f.AttrStream(mft.AttrIndexAllocation, name)
-		if err != nil {
-			continue // no $INDEX_ALLOCATION any more: nothing to order
-		}
-		bsize, unit := int64(root.BlockSize), int64(v.clusterSize)
-		if bsize < unit {
-			unit = 512
+		// Without a root the directory went away in this transaction;
+		// without $INDEX_ALLOCATION there is nothing to order.
+		s, bsize, unit := ix.s, ix.bsize, ix.unit
+		if s == nil {
+			continue
 		}
 		if off := int64(b.VCN) * unit; off+bsize <= s.Size() {
 			if err := tag(s, off, bsize, ph); err != nil {
@@ -160,30 +207,79 @@ func (tx *Tx) phaseTags() ([]phaseTag, error) {
 	}
 	rs := int64(v.recordSize)
 	hdr := make([]byte, 0x18)
-	inUse := func(d Device, off int64) bool {
-		if _, err := d.ReadAt(hdr, off); err != nil {
-			return false
-		}
-		return string(hdr[:4]) == "FILE" && hdr[0x16]&byte(mft.RecordInUse) != 0
+	inUse := func(b []byte) bool {
+		return string(b[:4]) == "FILE" && b[0x16]&byte(mft.RecordInUse) != 0
 	}
+	type recAt struct {
+		n      mft.RecordNumber
+		ranges []devRange
+	}
+	// In record order (device order too while $MFT is contiguous).
+	nums := make([]mft.RecordNumber, 0, len(tx.recAct))
 	for n := range tx.recAct {
-		ranges, err := v.mft.deviceRanges(int64(n)*rs, rs)
-		if err != nil {
-			return nil, fmt.Errorf("volume: record %d: %w", n, err)
+		nums = append(nums, n)
+	}
+	slices.Sort(nums)
+	recs := make([]recAt, 0, len(nums))
+	one := make([]devRange, len(nums)) // backing for records within one run
+	for i, n := range nums {
+		var ranges []devRange
+		if r, ok := v.mft.deviceRange(int64(n)*rs, rs); ok {
+			one[i] = r
+			ranges = one[i : i+1 : i+1]
+		} else {
+			var err error
+			if ranges, err = v.mft.deviceRanges(int64(n)*rs, rs); err != nil {
+				return nil, fmt.Errorf("volume: record %d: %w", n, err)
+			}
 		}
-		off := ranges[0].off
-		was, is := inUse(v.ov.base, off), inUse(v.ov, off)
+		recs = append(recs, recAt{n, ranges})
+	}
+	// Whether each record was in use is read from the device in windows
+	// of up to 1 MiB covering records close together (the MFT is mostly
+	// contiguous), not one read per record.
+	var win []byte
+	winOff := int64(-1)
+	was := func(off int64) bool {
+		if winOff < 0 || off < winOff || off+int64(len(hdr)) > winOff+int64(len(win)) {
+			n := min(int64(1<<20), v.ov.base.Size()-off)
+			if n < int64(len(hdr)) {
+				return false
+			}
+			if cap(win) < int(n) {
+				win = make([]byte, n)
+			}
+			win = win[:n]
+			if _, err := v.ov.base.ReadAt(win, off); err != nil {
+				winOff = -1
+				if _, err := v.ov.base.ReadAt(hdr, off); err != nil {
+					return false
+				}
+				return inUse(hdr)
+			}
+			winOff = off
+		}
+		return inUse(win[off-winOff:])
+	}
+	for _, r := range recs {
+		n := r.n
+		off := r.ranges[0].off
+		is := false
+		if _, err := v.ov.ReadAt(hdr, off); err == nil {
+			is = inUse(hdr)
+		}
+		wasUsed := was(off)
 		ph := uint8(phaseNew)
 		switch {
 		case n == mft.RecordMFT:
 			ph = phaseMFT
-		case was && is:
+		case wasUsed && is:
 			ph = phaseUpdate
-		case was:
+		case wasUsed:
 			ph = phaseFree
 		}
-		for _, r := range ranges {
-			tags = append(tags, phaseTag{r.off, r.n, ph})
+		for _, d := range r.ranges {
+			tags = append(tags, phaseTag{d.off, d.n, ph})
 		}
 	}
 	if tx.mirror != nil {

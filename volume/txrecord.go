@@ -11,7 +11,43 @@ import (
 
 // readRecord reads record n as the transaction sees it, as a private copy.
 func (tx *Tx) readRecord(n mft.RecordNumber) (*mft.Record, error) {
-	return tx.v.Record(n)
+	tx.readAhead(n)
+	raw, err := tx.v.rawRecordFrom(tx.v.mft, n)
+	if err != nil {
+		return nil, err
+	}
+	// Room for the attributes an edit adds (a name, a list) without
+	// growing the slice.
+	rec := &mft.Record{Attrs: make([]mft.Attr, 0, 8)}
+	if err := tx.v.decodeRecordInto(rec, n, raw); err != nil {
+		return nil, err
+	}
+	return rec, nil
+}
+
+// readAheadBytes is how much of $MFT a transaction reads at once when it
+// edits records in order.
+const readAheadBytes = 64 << 10
+
+// readAhead loads the $MFT bytes after record n into the page cache in
+// one read when records are being read in order (the second of two
+// consecutive ones), so that the next records are found there instead of
+// being read one page at a time. Errors are left to the record's own read.
+func (tx *Tx) readAhead(n mft.RecordNumber) {
+	v := tx.v
+	seq := n == tx.lastRead+1
+	tx.lastRead = n
+	off := int64(n) * int64(v.recordSize)
+	if !seq || off+int64(v.recordSize) <= tx.aheadEnd || off < 0 || off >= v.mft.Size() {
+		return
+	}
+	k := min(int64(readAheadBytes), v.mft.Size()-off)
+	if cap(tx.aheadBuf) < int(k) {
+		tx.aheadBuf = make([]byte, readAheadBytes)
+	}
+	if _, err := v.mft.ReadAt(tx.aheadBuf[:k], off); err == nil {
+		tx.aheadEnd = off + k
+	}
 }
 
 // putRecord encodes rec (fixups applied here, with a new update sequence
@@ -20,10 +56,19 @@ func (tx *Tx) readRecord(n mft.RecordNumber) (*mft.Record, error) {
 func (tx *Tx) putRecord(rec *mft.Record, action string) error {
 	v := tx.v
 	n := rec.Number
-	b, err := rec.AppendBinary(make([]byte, 0, v.recordSize))
+	if fe := tx.files[n]; fe != nil {
+		fe.view = nil
+		if !fe.holds(rec) {
+			tx.forget(fe) // written from another copy: the cached one is stale
+		}
+	}
+	// The encoding is copied into the staged pages: one buffer serves
+	// every record.
+	b, err := rec.AppendBinary(tx.recBuf[:0])
 	if err != nil {
 		return fmt.Errorf("volume: encode record %d: %w", n, err)
 	}
+	tx.recBuf = b[:0]
 	if _, err := mft.NextUSN(b); err != nil {
 		return fmt.Errorf("volume: record %d: %w", n, err)
 	}
@@ -262,6 +307,11 @@ var errNoFit = errors.New("volume: attributes do not fit a record")
 type fileEdit struct {
 	tx   *Tx
 	recs []*editRec // [0] is the base record
+	// indexes are the file's indexes opened for editing (openIndex), kept
+	// with the file for the transaction.
+	indexes []*txIndex
+	// view is the File of fe as last saved (see Tx.fileOf).
+	view *File
 }
 
 type editRec struct {
@@ -279,8 +329,71 @@ type attrRef struct {
 
 func (a attrRef) attr() *mft.Attr { return &a.r.rec.Attrs[a.i] }
 
-// editFile loads record n and its extension records.
+// editFile loads record n and its extension records. A transaction keeps
+// the files it decoded (tx.files): as long as every change to one was
+// saved (no record dirty), the next editFile of it returns the same
+// fileEdit instead of decoding its records again; one left dirty by an
+// operation that failed half way is decoded again from what was saved.
 func (tx *Tx) editFile(n mft.RecordNumber) (*fileEdit, error) {
+	if fe := tx.files[n]; fe != nil && fe.num() == n && fe.clean() {
+		return fe, nil
+	}
+	fe, err := tx.loadFile(n)
+	if err != nil {
+		return nil, err
+	}
+	tx.keep(fe)
+	return fe, nil
+}
+
+// clean reports whether fe's records are in use and saved as they are.
+func (fe *fileEdit) clean() bool {
+	for _, r := range fe.recs {
+		if r.dirty || r.isNew {
+			return false
+		}
+	}
+	return fe.base().InUse()
+}
+
+// holds reports whether rec is one of fe's records.
+func (fe *fileEdit) holds(rec *mft.Record) bool {
+	for _, r := range fe.recs {
+		if r.rec == rec {
+			return true
+		}
+	}
+	return false
+}
+
+// keep caches fe under the numbers of all its records.
+func (tx *Tx) keep(fe *fileEdit) {
+	if tx.files == nil {
+		tx.files = map[mft.RecordNumber]*fileEdit{}
+	}
+	for _, r := range fe.recs {
+		old := tx.files[r.rec.Number]
+		if old == fe {
+			continue
+		}
+		if old != nil {
+			tx.forget(old)
+		}
+		tx.files[r.rec.Number] = fe
+	}
+}
+
+// forget drops fe from the cache.
+func (tx *Tx) forget(fe *fileEdit) {
+	for _, r := range fe.recs {
+		if tx.files[r.rec.Number] == fe {
+			delete(tx.files, r.rec.Number)
+		}
+	}
+}
+
+// loadFile decodes record n and its extension records.
+func (tx *Tx) loadFile(n mft.RecordNumber) (*fileEdit, error) {
 	rec, err := tx.readRecord(n)
 	if err != nil {
 		return nil, err
@@ -484,6 +597,7 @@ func (fe *fileEdit) save() error {
 		}
 		r.dirty, r.isNew = false, false
 	}
+	tx.keep(fe)
 	return nil
 }
 

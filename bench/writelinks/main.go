@@ -19,10 +19,53 @@ import (
 	"github.com/ntfsedit/ntfsedit/volume"
 )
 
-// countingDevice counts the reads that reach the image.
+// countingDevice counts the reads that reach the image and times the
+// writes and syncs.
 type countingDevice struct {
 	volume.Device
-	reads, bytes atomic.Int64
+	reads, bytes        atomic.Int64
+	writes, wbytes      atomic.Int64
+	writeTime, syncTime atomic.Int64 // ns
+	syncs               atomic.Int64
+}
+
+func (d *countingDevice) WriteAt(p []byte, off int64) (int, error) {
+	t := time.Now()
+	n, err := d.Device.WriteAt(p, off)
+	d.writeTime.Add(int64(time.Since(t)))
+	d.writes.Add(1)
+	d.wbytes.Add(int64(len(p)))
+	return n, err
+}
+
+func (d *countingDevice) Sync() error {
+	t := time.Now()
+	err := d.Device.Sync()
+	d.syncTime.Add(int64(time.Since(t)))
+	d.syncs.Add(1)
+	return err
+}
+
+// timedJournal times the journal's Write (which syncs) and Remove.
+type timedJournal struct {
+	volume.JournalStore
+	bytes         int64
+	write, remove time.Duration
+}
+
+func (j *timedJournal) Write(b []byte) error {
+	t := time.Now()
+	err := j.JournalStore.Write(b)
+	j.write += time.Since(t)
+	j.bytes += int64(len(b))
+	return err
+}
+
+func (j *timedJournal) Remove() error {
+	t := time.Now()
+	err := j.JournalStore.Remove()
+	j.remove += time.Since(t)
+	return err
 }
 
 func (d *countingDevice) ReadAt(p []byte, off int64) (int, error) {
@@ -32,17 +75,23 @@ func (d *countingDevice) ReadAt(p []byte, off int64) (int, error) {
 }
 
 func open(img string) (*volume.Volume, *countingDevice, error) {
+	v, cd, _, err := openTimed(img)
+	return v, cd, err
+}
+
+func openTimed(img string) (*volume.Volume, *countingDevice, *timedJournal, error) {
 	dev, err := volume.OpenDevice(img, true)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	cd := &countingDevice{Device: dev}
-	v, err := volume.OpenWritableOn(cd, volume.Options{}, volume.WriteOptions{Journal: volume.FileJournal(volume.DefaultJournal(img))})
+	j := &timedJournal{JournalStore: volume.FileJournal(volume.DefaultJournal(img))}
+	v, err := volume.OpenWritableOn(cd, volume.Options{}, volume.WriteOptions{Journal: j})
 	if err != nil {
 		dev.Close()
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	return v, cd, nil
+	return v, cd, j, nil
 }
 
 func main() {
@@ -51,12 +100,6 @@ func main() {
 	per := flag.Int("per", 1, "links: links per file")
 	sizes := flag.String("sizes", "1000,10000,100000", "insert: directory sizes to measure at")
 	flag.Parse()
-	// NTFSEDIT_CPUPROFILE=FILE profiles the run.
-	if p := os.Getenv("NTFSEDIT_CPUPROFILE"); p != "" {
-		if f, err := os.Create(p); err == nil && pprof.StartCPUProfile(f) == nil {
-			defer pprof.StopCPUProfile()
-		}
-	}
 	if *img == "" || flag.NArg() != 1 {
 		fmt.Fprintln(os.Stderr, "usage: writelinks -img IMG links|insert")
 		os.Exit(2)
@@ -104,11 +147,20 @@ func links(img string, files, per int) error {
 	if err != nil {
 		return err
 	}
+	// NTFSEDIT_CPUPROFILE=FILE profiles the timed part.
+	if p := os.Getenv("NTFSEDIT_CPUPROFILE"); p != "" {
+		if f, err := os.Create(p); err == nil && pprof.StartCPUProfile(f) == nil {
+			defer pprof.StopCPUProfile()
+		}
+	}
+	cpu0 := cpuTime()
 	start := time.Now()
-	v, _, err = open(img)
+	v, cd, j, err := openTimed(img)
 	if err != nil {
 		return err
 	}
+	opened := time.Now()
+	var staged time.Time
 	err = v.Update(func(tx *volume.Tx) error {
 		for i := range files {
 			for j := range per {
@@ -117,17 +169,32 @@ func links(img string, files, per int) error {
 				}
 			}
 		}
+		staged = time.Now()
 		return nil
 	})
+	committed := time.Now()
 	if cerr := v.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
 		return err
 	}
-	fmt.Printf("ntfsedit library: %d hard links in one transaction (open, link, commit, close): %.3f s\n", files*per, time.Since(start).Seconds())
+	end := time.Now()
+	cpu := cpuTime() - cpu0
+	fmt.Printf("ntfsedit library: %d hard links in one transaction (open, link, commit, close): %.3f s (open %.1f ms, links %.1f ms, commit %.1f ms)\n",
+		files*per, end.Sub(start).Seconds(), ms(opened.Sub(start)), ms(staged.Sub(opened)), ms(committed.Sub(staged)))
+	io := j.write + j.remove + time.Duration(cd.writeTime.Load()+cd.syncTime.Load())
+	fmt.Printf("  device reads (open, link, commit): %d (%.1f MiB)\n", cd.reads.Load(), float64(cd.bytes.Load())/(1<<20))
+	fmt.Printf("  commit I/O: journal %.1f MiB written+synced %.1f ms, removed %.1f ms; in place %d writes (%.1f MiB) %.1f ms, %d syncs %.1f ms\n",
+		float64(j.bytes)/(1<<20), ms(j.write), ms(j.remove), cd.writes.Load(), float64(cd.wbytes.Load())/(1<<20),
+		ms(time.Duration(cd.writeTime.Load())), cd.syncs.Load(), ms(time.Duration(cd.syncTime.Load())))
+	if cpu0 >= 0 {
+		fmt.Printf("  process CPU (user+sys) %.1f ms; wall outside commit I/O %.1f ms\n", ms(cpu), ms(end.Sub(start)-io))
+	}
 	return nil
 }
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 // insert grows /big with hard links (100 files, up to 1,000 names each)
 // and, at each size, measures 20 single-link dry runs on a freshly opened
