@@ -84,8 +84,10 @@ func Format(path string, opts FormatOptions) error {
 	if opts.SectorSize == 0 {
 		opts.SectorSize = 512
 	}
-	// Check the geometry before touching the file.
-	if _, err := newLayout(opts.Size, opts); err != nil {
+	// Build the volume before touching the file: a bad geometry leaves
+	// it as it was.
+	p, err := planFormat(opts.Size, opts)
+	if err != nil {
 		return err
 	}
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
@@ -97,7 +99,7 @@ func Format(path string, opts FormatOptions) error {
 		return fmt.Errorf("volume: format %s: %w", path, err)
 	}
 	dev := &fileDevice{f: f, name: path, size: opts.Size, sectorSize: 512, regular: true, writable: true}
-	err = format(dev, opts.Size, opts, true)
+	err = p.write(dev, true)
 	if cerr := dev.Close(); err == nil {
 		err = cerr
 	}
@@ -132,6 +134,7 @@ func FormatOn(dev Device, size int64, opts FormatOptions) error {
 // layout is the geometry of a volume being formatted and where its
 // metadata goes. Not an on-disk structure.
 type layout struct {
+	size        int64 // as asked for
 	sectorSize  int
 	sectors     int64 // in the boot sector: all but the last (the backup boot sector)
 	devSize     int64 // bytes of the device used: whole sectors
@@ -170,7 +173,7 @@ func ceilDiv(a, b int64) int64 { return (a + b - 1) / b }
 
 // newLayout checks the geometry and places the fixed metadata.
 func newLayout(size int64, opts FormatOptions) (*layout, error) {
-	l := &layout{sectorSize: opts.SectorSize}
+	l := &layout{sectorSize: opts.SectorSize, size: size}
 	if l.sectorSize == 0 {
 		l.sectorSize = 512
 	}
@@ -243,40 +246,49 @@ func newLayout(size int64, opts FormatOptions) (*layout, error) {
 	default:
 		l.logSize = vol / 200 &^ (cs - 1)
 	}
-	for l.logLCN+l.logSize/cs >= l.clusters {
+	for l.logSize >= 256<<10 && l.logLCN+l.logSize/cs >= l.clusters {
 		l.logSize >>= 1
 	}
 	l.logSize = (l.logSize + cs - 1) &^ (cs - 1)
 	if l.logSize < 256<<10 {
-		return nil, fmt.Errorf("%w: size %d bytes with %d-byte clusters leaves no room for a 256 KiB $LogFile", ErrGeometry, size, cs)
+		return nil, l.tooSmall("no room for a 256 KiB $LogFile after $MFTMirr")
 	}
 
-	for _, r := range []mft.Run{
-		{Start: 0, Length: l.bootClusters},
-		{Start: mft.LCN(l.mftBitmapLCN), Length: 1},
-		{Start: mft.LCN(l.mftLCN), Length: ceilDiv(l.mftSize, cs)},
-		{Start: mft.LCN(l.mirrLCN), Length: l.mirrClusters},
-		{Start: mft.LCN(l.logLCN), Length: l.logSize / cs},
+	for _, m := range []struct {
+		r    mft.Run
+		what string
+	}{
+		{mft.Run{Start: 0, Length: l.bootClusters}, "$Boot"},
+		{mft.Run{Start: mft.LCN(l.mftBitmapLCN), Length: 1}, "$MFT:$BITMAP"},
+		{mft.Run{Start: mft.LCN(l.mftLCN), Length: ceilDiv(l.mftSize, cs)}, "$MFT"},
+		{mft.Run{Start: mft.LCN(l.mirrLCN), Length: l.mirrClusters}, "$MFTMirr"},
+		{mft.Run{Start: mft.LCN(l.logLCN), Length: l.logSize / cs}, "$LogFile"},
 	} {
-		if err := l.mark(r); err != nil {
+		if err := l.mark(m.r, m.what); err != nil {
 			return nil, err
 		}
 	}
 	return l, nil
 }
 
-// mark records r as allocated; it must not overlap what is.
-func (l *layout) mark(r mft.Run) error {
+// tooSmall is the error for metadata that does not fit.
+func (l *layout) tooSmall(format string, args ...any) error {
+	return fmt.Errorf("%w: size %d bytes is too small for %d-byte clusters: %s", ErrGeometry, l.size, l.clusterSize, fmt.Sprintf(format, args...))
+}
+
+// mark records r, the clusters of what, as allocated; they must not
+// overlap others.
+func (l *layout) mark(r mft.Run, what string) error {
 	end := int64(r.Start) + r.Length
 	if end > l.clusters {
-		return fmt.Errorf("%w: volume too small for its metadata (clusters %d-%d past the end, %d clusters)", ErrGeometry, r.Start, end-1, l.clusters)
+		return l.tooSmall("%s would end at cluster %d, past the volume's %d clusters", what, end-1, l.clusters)
 	}
 	i := 0
 	for i < len(l.alloc) && l.alloc[i].Start < r.Start {
 		i++
 	}
 	if i > 0 && int64(l.alloc[i-1].Start)+l.alloc[i-1].Length > int64(r.Start) || i < len(l.alloc) && int64(l.alloc[i].Start) < end {
-		return fmt.Errorf("%w: volume too small: metadata at clusters %d-%d would overlap", ErrGeometry, r.Start, end-1)
+		return l.tooSmall("%s (clusters %d-%d) would overlap other metadata", what, r.Start, end-1)
 	}
 	l.alloc = append(l.alloc, mft.Run{})
 	copy(l.alloc[i+1:], l.alloc[i:])
@@ -288,7 +300,7 @@ func (l *layout) mark(r mft.Run) error {
 // (then from the start), as runs.
 func (l *layout) allocate(n int64, what string) ([]mft.Run, error) {
 	var runs []mft.Run
-	for _, from := range [][2]int64{{l.zoneEnd, l.clusters}, {0, l.zoneEnd}} {
+	for _, from := range [][2]int64{{l.zoneEnd, l.clusters}, {0, min(l.zoneEnd, l.clusters)}} {
 		lcn, end := from[0], from[1]
 		for n > 0 && lcn < end {
 			free := end - lcn
@@ -313,10 +325,10 @@ func (l *layout) allocate(n int64, what string) ([]mft.Run, error) {
 		}
 	}
 	if n > 0 {
-		return nil, fmt.Errorf("%w: volume too small: no room for %s", ErrGeometry, what)
+		return nil, l.tooSmall("no room left for %s", what)
 	}
 	for _, r := range runs {
-		if err := l.mark(r); err != nil {
+		if err := l.mark(r, what); err != nil {
 			return nil, err
 		}
 	}
@@ -420,13 +432,31 @@ func (w *formatWriter) fill(off, n int64, c byte) error {
 // format builds the volume in memory and writes it. zeroed says the device
 // reads as zeros (a new sparse image file).
 func format(dev Device, size int64, opts FormatOptions, zeroed bool) error {
-	l, err := newLayout(size, opts)
+	p, err := planFormat(size, opts)
 	if err != nil {
 		return err
 	}
+	return p.write(dev, zeroed)
+}
+
+// formatPlan is a volume built in memory, ready to be written. Not an
+// on-disk structure.
+type formatPlan struct {
+	l    *layout
+	img  *sysImage
+	boot []byte
+}
+
+// planFormat builds the whole volume in memory: every error but the
+// device's comes from here, before anything is written.
+func planFormat(size int64, opts FormatOptions) (*formatPlan, error) {
+	l, err := newLayout(size, opts)
+	if err != nil {
+		return nil, err
+	}
 	label := mft.NameUnits(opts.Label)
 	if len(label) > 128 {
-		return fmt.Errorf("%w: label %q is longer than 128 UTF-16 units", ErrInvalid, opts.Label)
+		return nil, fmt.Errorf("%w: label %q is longer than 128 UTF-16 units", ErrInvalid, opts.Label)
 	}
 	now := time.Now
 	if opts.Now != nil {
@@ -441,18 +471,25 @@ func format(dev Device, size int64, opts FormatOptions, zeroed bool) error {
 	} else {
 		var b [8]byte
 		if _, err := rand.Read(b[:]); err != nil {
-			return fmt.Errorf("volume: format: serial number: %w", err)
+			return nil, fmt.Errorf("volume: format: serial number: %w", err)
 		}
 		serial = binary.LittleEndian.Uint64(b[:])
 	}
 	img, err := buildSystem(l, label, mft.FiletimeOf(now()))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	boot, err := l.bootSector(serial)
 	if err != nil {
-		return err
+		return nil, err
 	}
+	return &formatPlan{l, img, boot}, nil
+}
+
+// write writes the volume to dev; zeroed says dev reads as zeros (a new
+// sparse image file), so zero blocks are left out.
+func (p *formatPlan) write(dev Device, zeroed bool) error {
+	l, img, boot := p.l, p.img, p.boot
 	w := &formatWriter{dev: dev, zeroed: zeroed, cs: int64(l.clusterSize)}
 	if err := img.write(w, l); err != nil {
 		return fmt.Errorf("volume: format: %w", err)

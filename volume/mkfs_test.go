@@ -72,7 +72,7 @@ func TestFormatGeometryErrors(t *testing.T) {
 		{"sector size", 64 << 20, 0, 3000, "sector size 3000"},
 		{"sector size 256", 64 << 20, 0, 256, "sector size 256"},
 		{"too many clusters", 4 << 40, 512, 0, "fewer than 2³²"},
-		{"no room for metadata", 1<<20 + 512, 64 << 10, 0, "no room for $UpCase"},
+		{"no room for metadata", 1<<20 + 512, 64 << 10, 0, "no room left for $UpCase"},
 		{"metadata overlaps", 1<<20 + 512, 256 << 10, 0, "overlap"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -423,10 +423,88 @@ func TestFormatOverwrites(t *testing.T) {
 	if err := os.WriteFile(img, bytes.Repeat([]byte{0xEE}, 12<<20), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	before := fileHash(t, img)
+	// A geometry that fails only once the metadata is placed leaves the
+	// file alone.
+	if err := Format(img, FormatOptions{Size: 3 << 20, ClusterSize: 256 << 10}); !errors.Is(err, ErrGeometry) {
+		t.Fatalf("Format 3 MiB with 256 KiB clusters: %v, want ErrGeometry", err)
+	}
+	if fileHash(t, img) != before {
+		t.Error("a refused Format changed the image")
+	}
 	if err := Format(img, FormatOptions{Size: 8 << 20, Reproducible: true}); err != nil {
 		t.Fatal(err)
 	}
 	if fileHash(t, img) != fileHash(t, formatImage(t, FormatOptions{Size: 8 << 20, Reproducible: true})) {
 		t.Error("formatting over an old image differs from a new one")
+	}
+}
+
+// TestFormatGrid formats small volumes of many shapes, where the metadata
+// barely fits and its runs get split around $MFTMirr and $LogFile: each
+// either fails with ErrGeometry or opens cleanly with every system file
+// readable and $Bitmap agreeing with the allocations.
+func TestFormatGrid(t *testing.T) {
+	sizes := []int64{1<<20 + 512, 1<<20 + 4096, 3 << 19, 2 << 20, 3 << 20, 5<<20 + 1536, 17 << 20}
+	var ok, refused int
+	for _, size := range sizes {
+		for _, ss := range []int{512, 4096} {
+			for cs := 0; cs <= 2<<20; cs = max(512, cs*2) {
+				name := fmt.Sprintf("size=%d/cluster=%d/sector=%d", size, cs, ss)
+				dev := NewMemDevice(make([]byte, size), ss)
+				err := FormatOn(dev, 0, FormatOptions{ClusterSize: cs, Reproducible: true})
+				if errors.Is(err, ErrGeometry) {
+					refused++
+					continue
+				}
+				if err != nil {
+					t.Errorf("%s: %v", name, err)
+					continue
+				}
+				ok++
+				v, err := OpenOn(dev, Options{})
+				if err != nil {
+					t.Errorf("%s: open: %v", name, err)
+					continue
+				}
+				if in := v.Info(); !in.MFTMirrOK || len(in.Warnings) > 0 || in.SectorSize != ss {
+					t.Errorf("%s: info %+v", name, in)
+				}
+				bm, err := v.ClusterBitmap()
+				if err != nil {
+					t.Fatal(err)
+				}
+				var used, want int64
+				for c := range v.Info().Clusters {
+					if bm.Allocated(c) {
+						used++
+					}
+				}
+				for _, f := range []string{"/$Boot", "/$MFT", "/$MFTMirr", "/$LogFile", "/$AttrDef", "/$Bitmap", "/$UpCase", "/$Secure:$SDS", "/:$I30"} {
+					want += allocClusters(t, v, f)
+				}
+				if want++; used != want {
+					t.Errorf("%s: $Bitmap marks %d clusters, the metadata has %d", name, used, want)
+				}
+				for _, p := range []string{"/$UpCase", "/$Secure:$SDS", "/$AttrDef"} {
+					path, stream, _ := strings.Cut(p, ":")
+					f, err := v.Lookup(path)
+					if err != nil {
+						t.Fatalf("%s: %v", name, err)
+					}
+					s, err := f.Stream(stream)
+					if err != nil {
+						t.Fatalf("%s: %s: %v", name, p, err)
+					}
+					if _, err := s.ReadAll(); err != nil {
+						t.Errorf("%s: read %s: %v", name, p, err)
+					}
+				}
+				v.Close()
+			}
+		}
+	}
+	if ok == 0 || refused == 0 {
+		t.Errorf("%d formatted, %d refused: want some of each", ok, refused)
 	}
 }
