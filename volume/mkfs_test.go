@@ -508,3 +508,36 @@ func TestFormatGrid(t *testing.T) {
 		t.Errorf("%d formatted, %d refused: want some of each", ok, refused)
 	}
 }
+
+// FuzzFormatLayout: any size, cluster and sector size either fail with
+// ErrGeometry or place every piece of metadata inside the volume without
+// overlaps, in records that encode.
+func FuzzFormatLayout(f *testing.F) {
+	f.Add(int64(8<<20), 0, 0)
+	f.Add(int64(1<<20+512), 64<<10, 512)
+	f.Add(int64(3<<20), 256<<10, 512)
+	f.Add(int64(1<<40), 0, 4096)
+	f.Add(int64(17<<40), 0, 0)
+	f.Fuzz(func(t *testing.T, size int64, cluster, sector int) {
+		l, err := newLayout(size, FormatOptions{ClusterSize: cluster, SectorSize: sector})
+		if err == nil {
+			_, err = buildSystem(l, mft.NameUnits("fuzz"), 1)
+		}
+		if err != nil {
+			if !errors.Is(err, ErrGeometry) {
+				t.Fatalf("error %v is not ErrGeometry", err)
+			}
+			return
+		}
+		var end int64
+		for _, r := range l.alloc {
+			if int64(r.Start) < end || r.Length <= 0 {
+				t.Fatalf("allocations overlap or are empty: %v", l.alloc)
+			}
+			end = int64(r.Start) + r.Length
+		}
+		if end > l.clusters || l.devSize > size || l.sectors*int64(l.sectorSize) >= l.devSize {
+			t.Fatalf("metadata past the end: %v, %d clusters, device %d of %d", l.alloc, l.clusters, l.devSize, size)
+		}
+	})
+}
