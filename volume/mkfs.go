@@ -90,18 +90,23 @@ func Format(path string, opts FormatOptions) error {
 	if err != nil {
 		return err
 	}
+	created := fi == nil
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
 		return fmt.Errorf("volume: format: %w", err)
 	}
-	if err := f.Truncate(opts.Size); err != nil {
+	if err = f.Truncate(opts.Size); err != nil {
+		err = fmt.Errorf("volume: format %s: %w", path, err)
 		f.Close()
-		return fmt.Errorf("volume: format %s: %w", path, err)
+	} else {
+		dev := &fileDevice{f: f, name: path, size: opts.Size, sectorSize: 512, regular: true, writable: true}
+		err = p.write(dev, true)
+		if cerr := dev.Close(); err == nil {
+			err = cerr
+		}
 	}
-	dev := &fileDevice{f: f, name: path, size: opts.Size, sectorSize: 512, regular: true, writable: true}
-	err = p.write(dev, true)
-	if cerr := dev.Close(); err == nil {
-		err = cerr
+	if err != nil && created {
+		os.Remove(path) // an image we created and could not finish
 	}
 	return err
 }
