@@ -467,20 +467,25 @@ func planFormat(size int64, opts FormatOptions) (*formatPlan, error) {
 	if opts.Now != nil {
 		now = opts.Now
 	}
-	var serial uint64
+	// 8 bytes of serial number, 16 of volume GUID: random, or a hash of
+	// the options.
+	var id [24]byte
 	if opts.Reproducible {
 		now = func() time.Time { return reproducibleTime }
-		h := fnv.New64a()
-		fmt.Fprintf(h, "ntfsedit mkfs %d %d %d %q", size, l.clusterSize, l.sectorSize, opts.Label)
-		serial = h.Sum64()
-	} else {
-		var b [8]byte
-		if _, err := rand.Read(b[:]); err != nil {
-			return nil, fmt.Errorf("volume: format: serial number: %w", err)
+		for i := 0; i < len(id); i += 8 {
+			h := fnv.New64a()
+			fmt.Fprintf(h, "ntfsedit mkfs %d %d %d %q %d", size, l.clusterSize, l.sectorSize, opts.Label, i)
+			binary.LittleEndian.PutUint64(id[i:], h.Sum64())
 		}
-		serial = binary.LittleEndian.Uint64(b[:])
+	} else if _, err := rand.Read(id[:]); err != nil {
+		return nil, fmt.Errorf("volume: format: serial number: %w", err)
 	}
-	img, err := buildSystem(l, label, mft.FiletimeOf(now()))
+	serial := binary.LittleEndian.Uint64(id[:])
+	var guid mft.GUID
+	copy(guid[:], id[8:])
+	guid[7] = guid[7]&0x0F | 0x40 // version 4 (random)
+	guid[8] = guid[8]&0x3F | 0x80 // RFC 4122 variant
+	img, err := buildSystem(l, label, guid, mft.FiletimeOf(now()))
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package volume
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -79,7 +80,7 @@ func TestFormatGeometryErrors(t *testing.T) {
 			l, err := newLayout(tc.size, FormatOptions{ClusterSize: tc.cluster, SectorSize: tc.ss})
 			if err == nil {
 				// Some fail only when the rest of the metadata is placed.
-				_, err = buildSystem(l, nil, 0)
+				_, err = buildSystem(l, nil, mft.GUID{}, 0)
 			}
 			if !errors.Is(err, ErrGeometry) || !strings.Contains(err.Error(), tc.msg) {
 				t.Errorf("layout: %v, want ErrGeometry mentioning %q", err, tc.msg)
@@ -521,7 +522,7 @@ func FuzzFormatLayout(f *testing.F) {
 	f.Fuzz(func(t *testing.T, size int64, cluster, sector int) {
 		l, err := newLayout(size, FormatOptions{ClusterSize: cluster, SectorSize: sector})
 		if err == nil {
-			_, err = buildSystem(l, mft.NameUnits("fuzz"), 1)
+			_, err = buildSystem(l, mft.NameUnits("fuzz"), mft.GUID{1}, 1)
 		}
 		if err != nil {
 			if !errors.Is(err, ErrGeometry) {
@@ -540,4 +541,60 @@ func FuzzFormatLayout(f *testing.F) {
 			t.Fatalf("metadata past the end: %v, %d clusters, device %d of %d", l.alloc, l.clusters, l.devSize, size)
 		}
 	})
+}
+
+// volumeGUID returns $Volume's object id and the $ObjId:$O entry's key and
+// data.
+func volumeGUID(t *testing.T, img string) (obj, key, data []byte) {
+	t.Helper()
+	v, err := Open(img, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	r, err := v.Record(mft.RecordVolume)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := r.Find(mft.AttrObjectID, nil)
+	if a == nil {
+		t.Fatal("$Volume has no $OBJECT_ID")
+	}
+	o, err := v.Record(recordObjID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, err := index.DecodeRoot(o.Find(mft.AttrIndexRoot, mft.NameUnits("$O")).Value)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(root.Entries) != 2 {
+		t.Fatalf("$ObjId:$O has %d entries, want the volume's and the end", len(root.Entries))
+	}
+	d, err := root.Entries[0].Data()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bytes.Clone(a.Value), bytes.Clone(root.Entries[0].Key), bytes.Clone(d)
+}
+
+func TestFormatVolumeGUID(t *testing.T) {
+	opts := FormatOptions{Size: 8 << 20, Reproducible: true}
+	obj, key, data := volumeGUID(t, formatImage(t, opts))
+	if len(obj) != 16 || !bytes.Equal(obj, key) || obj[7]>>4 != 4 || obj[8]>>6 != 2 {
+		t.Errorf("object id %x, $O key %x: want equal random (version 4) GUIDs", obj, key)
+	}
+	want := append(binary.LittleEndian.AppendUint64(nil, uint64(mft.MakeFileRef(mft.RecordVolume, 3))), make([]byte, 48)...)
+	if !bytes.Equal(data, want) {
+		t.Errorf("$O data %x, want %x", data, want)
+	}
+	if again, _, _ := volumeGUID(t, formatImage(t, opts)); !bytes.Equal(again, obj) {
+		t.Errorf("reproducible GUIDs differ: %x, %x", obj, again)
+	}
+	opts.Reproducible = false
+	a, _, _ := volumeGUID(t, formatImage(t, opts))
+	b, _, _ := volumeGUID(t, formatImage(t, opts))
+	if bytes.Equal(a, b) || bytes.Equal(a, obj) {
+		t.Errorf("random GUIDs repeat: %x, %x, %x", a, b, obj)
+	}
 }

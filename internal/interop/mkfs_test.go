@@ -297,8 +297,8 @@ func mkfsOurWrites(t *testing.T, img string) {
 
 // mkfsKnownDifferences lists every way a volume we format differs from
 // the one mkntfs (ntfs-3g 2022.10.3) makes with the same size, cluster and
-// sector size and label, besides the timestamps, the serial number and
-// where clusters are allocated. compareWithMkntfs reports differences
+// sector size, label and --with-uuid, besides the timestamps, the serial
+// number, the volume GUID and where clusters are allocated. compareWithMkntfs reports differences
 // under these keys; an unlisted one fails the test, and so does a listed
 // one that no geometry shows any more.
 var mkfsKnownDifferences = map[string]string{
@@ -322,7 +322,8 @@ func TestMkfsVsMkntfs(t *testing.T) {
 			continue
 		}
 		t.Run(g.name, func(t *testing.T) {
-			theirs := freshImage(t, g.size, g.mkntfsArgs...)
+			// --with-uuid: a volume object id, as Windows and we write.
+			theirs := freshImage(t, g.size, append([]string{"--with-uuid"}, g.mkntfsArgs...)...)
 			ours := mkfsImage(t, g, "writer") // freshImage labels its volumes "writer"
 			for _, d := range compareWithMkntfs(t, theirs, ours) {
 				seen[d.key] = true
@@ -378,15 +379,32 @@ func compareWithMkntfs(t *testing.T, theirs, ours string) []mkfsDiff {
 		report("boot sector: backup", "last sector %x", back[:16])
 	}
 
-	// Each volume's timestamps (all equal) are masked out of values.
-	stamp := func(v *volume.Volume) []byte {
+	// Each volume's timestamps (all equal) and GUID are masked out of
+	// values.
+	stamp := func(v *volume.Volume) [][]byte {
 		r, err := v.Record(mft.RecordMFT)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return r.Find(mft.AttrStandardInformation, nil).Value[:8]
+		vol, err := v.Record(mft.RecordVolume)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := [][]byte{r.Find(mft.AttrStandardInformation, nil).Value[:8]}
+		if a := vol.Find(mft.AttrObjectID, nil); a != nil {
+			out = append(out, a.Value)
+		} else {
+			t.Errorf("%s: $Volume has no object id", v.Info().Device)
+		}
+		return out
 	}
-	mask := func(b, ts []byte) []byte { return bytes.ReplaceAll(bytes.Clone(b), ts, make([]byte, 8)) }
+	mask := func(b []byte, masks [][]byte) []byte {
+		b = bytes.Clone(b)
+		for _, m := range masks {
+			b = bytes.ReplaceAll(b, m, make([]byte, len(m)))
+		}
+		return b
+	}
 	tst, tso := stamp(vt), stamp(vo)
 
 	if vt.Records() != vo.Records() {
@@ -530,7 +548,7 @@ func streamBytes(t *testing.T, v *volume.Volume, n mft.RecordNumber, typ mft.Att
 
 // rootListing is the root directory's entries: reference and $FILE_NAME
 // key, timestamps masked.
-func rootListing(t *testing.T, v *volume.Volume, ts []byte) []string {
+func rootListing(t *testing.T, v *volume.Volume, ts [][]byte) []string {
 	t.Helper()
 	root, err := v.Root()
 	if err != nil {
@@ -546,7 +564,7 @@ func rootListing(t *testing.T, v *volume.Volume, ts []byte) []string {
 		if err != nil {
 			t.Fatal(err)
 		}
-		out = append(out, fmt.Sprintf("%v %x", e.Ref, bytes.ReplaceAll(key, ts, make([]byte, 8))))
+		out = append(out, fmt.Sprintf("%v %x", e.Ref, bytes.ReplaceAll(key, ts[0], make([]byte, 8))))
 	}
 	return out
 }
