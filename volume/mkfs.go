@@ -122,7 +122,13 @@ func Format(path string, opts FormatOptions) error {
 // middle of the volume followed by $LogFile (all 0xFF bytes, sized from the
 // volume size), the other metadata after the MFT zone (the first eighth of
 // the volume); records 0–15 and 24–26 hold the system files, 16–23 are
-// reserved and free.
+// reserved and free. $Volume gets an object id (a version 4 GUID) indexed
+// in $Extend\$ObjId, as Windows gives every volume.
+//
+// Errors: ErrGeometry for a size, cluster or sector size no volume can
+// have (or metadata that does not fit), ErrInvalid for a label longer
+// than 128 UTF-16 units, else the device's error; nothing is written
+// unless the whole volume could be built.
 func FormatOn(dev Device, size int64, opts FormatOptions) error {
 	if size == 0 {
 		size = dev.Size()
