@@ -172,6 +172,18 @@ func TestMkfsOracles(t *testing.T) {
 				t.Errorf("fls -r -p (-want +got):\n%s", diff)
 			}
 
+			// go-ntfs lists the root's system files under their records.
+			names, _ := goNTFSList(t, openGoNTFS(t, img), uint64(mft.RecordRoot))
+			wantNames := map[uint64][]string{}
+			for i, n := range []string{"$MFT", "$MFTMirr", "$LogFile", "$Volume", "$AttrDef", "", "$Bitmap", "$Boot", "$BadClus", "$Secure", "$UpCase", "$Extend"} {
+				if n != "" {
+					wantNames[uint64(i)] = []string{n}
+				}
+			}
+			if diff := cmp.Diff(wantNames, names); diff != "" {
+				t.Errorf("go-ntfs root listing (-want +got):\n%s", diff)
+			}
+
 			t.Run("ntfs-3g", func(t *testing.T) { mkfsNtfs3gWrites(t, img, g) })
 			t.Run("writer", func(t *testing.T) { mkfsOurWrites(t, mkfsImage(t, g, "w")) })
 		})
