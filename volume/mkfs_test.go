@@ -598,3 +598,22 @@ func TestFormatVolumeGUID(t *testing.T) {
 		t.Errorf("random GUIDs repeat: %x, %x, %x", a, b, obj)
 	}
 }
+
+// TestFormatOnSectorSize: without SectorSize, FormatOn uses the device's.
+func TestFormatOnSectorSize(t *testing.T) {
+	for _, ss := range []int{512, 4096} {
+		dev := NewMemDevice(make([]byte, 8<<20), ss)
+		if err := FormatOn(dev, 0, FormatOptions{Reproducible: true}); err != nil {
+			t.Fatal(err)
+		}
+		v, err := OpenOn(dev, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		in := v.Info()
+		if in.SectorSize != ss || in.RecordSize != max(1024, ss) || in.Size != 8<<20-int64(ss) {
+			t.Errorf("device sectors %d: volume sectors %d, records %d, size %d", ss, in.SectorSize, in.RecordSize, in.Size)
+		}
+		v.Close()
+	}
+}
