@@ -405,8 +405,8 @@ func (w *formatWriter) write(p []byte, off int64) error {
 	return nil
 }
 
-// writeRuns writes data over the clusters of runs, and zeros (or, with a
-// fill function, its bytes) over the rest of them.
+// writeRuns writes data over the clusters of runs, and zeros over the
+// rest of them.
 func (w *formatWriter) writeRuns(runs []mft.Run, data []byte) error {
 	for _, r := range runs {
 		off, n := int64(r.Start)*w.cs, r.Length*w.cs
