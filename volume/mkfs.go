@@ -84,22 +84,29 @@ func Format(path string, opts FormatOptions) error {
 	if opts.SectorSize == 0 {
 		opts.SectorSize = 512
 	}
-	// Check the geometry before touching the file.
-	if _, err := newLayout(opts.Size, opts); err != nil {
+	// Build the volume before touching the file: a bad geometry leaves
+	// it as it was.
+	p, err := planFormat(opts.Size, opts)
+	if err != nil {
 		return err
 	}
+	created := fi == nil
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
 		return fmt.Errorf("volume: format: %w", err)
 	}
-	if err := f.Truncate(opts.Size); err != nil {
+	if err = f.Truncate(opts.Size); err != nil {
+		err = fmt.Errorf("volume: format %s: %w", path, err)
 		f.Close()
-		return fmt.Errorf("volume: format %s: %w", path, err)
+	} else {
+		dev := &fileDevice{f: f, name: path, size: opts.Size, sectorSize: 512, regular: true, writable: true}
+		err = p.write(dev, true)
+		if cerr := dev.Close(); err == nil {
+			err = cerr
+		}
 	}
-	dev := &fileDevice{f: f, name: path, size: opts.Size, sectorSize: 512, regular: true, writable: true}
-	err = format(dev, opts.Size, opts, true)
-	if cerr := dev.Close(); err == nil {
-		err = cerr
+	if err != nil && created {
+		os.Remove(path) // an image we created and could not finish
 	}
 	return err
 }
@@ -115,7 +122,13 @@ func Format(path string, opts FormatOptions) error {
 // middle of the volume followed by $LogFile (all 0xFF bytes, sized from the
 // volume size), the other metadata after the MFT zone (the first eighth of
 // the volume); records 0–15 and 24–26 hold the system files, 16–23 are
-// reserved and free.
+// reserved and free. $Volume gets an object id (a version 4 GUID) indexed
+// in $Extend\$ObjId, as Windows gives every volume.
+//
+// Errors: ErrGeometry for a size, cluster or sector size no volume can
+// have (or metadata that does not fit), ErrInvalid for a label longer
+// than 128 UTF-16 units, else the device's error; nothing is written
+// unless the whole volume could be built.
 func FormatOn(dev Device, size int64, opts FormatOptions) error {
 	if size == 0 {
 		size = dev.Size()
@@ -132,6 +145,7 @@ func FormatOn(dev Device, size int64, opts FormatOptions) error {
 // layout is the geometry of a volume being formatted and where its
 // metadata goes. Not an on-disk structure.
 type layout struct {
+	size        int64 // as asked for
 	sectorSize  int
 	sectors     int64 // in the boot sector: all but the last (the backup boot sector)
 	devSize     int64 // bytes of the device used: whole sectors
@@ -170,7 +184,7 @@ func ceilDiv(a, b int64) int64 { return (a + b - 1) / b }
 
 // newLayout checks the geometry and places the fixed metadata.
 func newLayout(size int64, opts FormatOptions) (*layout, error) {
-	l := &layout{sectorSize: opts.SectorSize}
+	l := &layout{sectorSize: opts.SectorSize, size: size}
 	if l.sectorSize == 0 {
 		l.sectorSize = 512
 	}
@@ -243,40 +257,49 @@ func newLayout(size int64, opts FormatOptions) (*layout, error) {
 	default:
 		l.logSize = vol / 200 &^ (cs - 1)
 	}
-	for l.logLCN+l.logSize/cs >= l.clusters {
+	for l.logSize >= 256<<10 && l.logLCN+l.logSize/cs >= l.clusters {
 		l.logSize >>= 1
 	}
 	l.logSize = (l.logSize + cs - 1) &^ (cs - 1)
 	if l.logSize < 256<<10 {
-		return nil, fmt.Errorf("%w: size %d bytes with %d-byte clusters leaves no room for a 256 KiB $LogFile", ErrGeometry, size, cs)
+		return nil, l.tooSmall("no room for a 256 KiB $LogFile after $MFTMirr")
 	}
 
-	for _, r := range []mft.Run{
-		{Start: 0, Length: l.bootClusters},
-		{Start: mft.LCN(l.mftBitmapLCN), Length: 1},
-		{Start: mft.LCN(l.mftLCN), Length: ceilDiv(l.mftSize, cs)},
-		{Start: mft.LCN(l.mirrLCN), Length: l.mirrClusters},
-		{Start: mft.LCN(l.logLCN), Length: l.logSize / cs},
+	for _, m := range []struct {
+		r    mft.Run
+		what string
+	}{
+		{mft.Run{Start: 0, Length: l.bootClusters}, "$Boot"},
+		{mft.Run{Start: mft.LCN(l.mftBitmapLCN), Length: 1}, "$MFT:$BITMAP"},
+		{mft.Run{Start: mft.LCN(l.mftLCN), Length: ceilDiv(l.mftSize, cs)}, "$MFT"},
+		{mft.Run{Start: mft.LCN(l.mirrLCN), Length: l.mirrClusters}, "$MFTMirr"},
+		{mft.Run{Start: mft.LCN(l.logLCN), Length: l.logSize / cs}, "$LogFile"},
 	} {
-		if err := l.mark(r); err != nil {
+		if err := l.mark(m.r, m.what); err != nil {
 			return nil, err
 		}
 	}
 	return l, nil
 }
 
-// mark records r as allocated; it must not overlap what is.
-func (l *layout) mark(r mft.Run) error {
+// tooSmall is the error for metadata that does not fit.
+func (l *layout) tooSmall(format string, args ...any) error {
+	return fmt.Errorf("%w: size %d bytes is too small for %d-byte clusters: %s", ErrGeometry, l.size, l.clusterSize, fmt.Sprintf(format, args...))
+}
+
+// mark records r, the clusters of what, as allocated; they must not
+// overlap others.
+func (l *layout) mark(r mft.Run, what string) error {
 	end := int64(r.Start) + r.Length
 	if end > l.clusters {
-		return fmt.Errorf("%w: volume too small for its metadata (clusters %d-%d past the end, %d clusters)", ErrGeometry, r.Start, end-1, l.clusters)
+		return l.tooSmall("%s would end at cluster %d, past the volume's %d clusters", what, end-1, l.clusters)
 	}
 	i := 0
 	for i < len(l.alloc) && l.alloc[i].Start < r.Start {
 		i++
 	}
 	if i > 0 && int64(l.alloc[i-1].Start)+l.alloc[i-1].Length > int64(r.Start) || i < len(l.alloc) && int64(l.alloc[i].Start) < end {
-		return fmt.Errorf("%w: volume too small: metadata at clusters %d-%d would overlap", ErrGeometry, r.Start, end-1)
+		return l.tooSmall("%s (clusters %d-%d) would overlap other metadata", what, r.Start, end-1)
 	}
 	l.alloc = append(l.alloc, mft.Run{})
 	copy(l.alloc[i+1:], l.alloc[i:])
@@ -288,7 +311,7 @@ func (l *layout) mark(r mft.Run) error {
 // (then from the start), as runs.
 func (l *layout) allocate(n int64, what string) ([]mft.Run, error) {
 	var runs []mft.Run
-	for _, from := range [][2]int64{{l.zoneEnd, l.clusters}, {0, l.zoneEnd}} {
+	for _, from := range [][2]int64{{l.zoneEnd, l.clusters}, {0, min(l.zoneEnd, l.clusters)}} {
 		lcn, end := from[0], from[1]
 		for n > 0 && lcn < end {
 			free := end - lcn
@@ -313,10 +336,10 @@ func (l *layout) allocate(n int64, what string) ([]mft.Run, error) {
 		}
 	}
 	if n > 0 {
-		return nil, fmt.Errorf("%w: volume too small: no room for %s", ErrGeometry, what)
+		return nil, l.tooSmall("no room left for %s", what)
 	}
 	for _, r := range runs {
-		if err := l.mark(r); err != nil {
+		if err := l.mark(r, what); err != nil {
 			return nil, err
 		}
 	}
@@ -382,8 +405,8 @@ func (w *formatWriter) write(p []byte, off int64) error {
 	return nil
 }
 
-// writeRuns writes data over the clusters of runs, and zeros (or, with a
-// fill function, its bytes) over the rest of them.
+// writeRuns writes data over the clusters of runs, and zeros over the
+// rest of them.
 func (w *formatWriter) writeRuns(runs []mft.Run, data []byte) error {
 	for _, r := range runs {
 		off, n := int64(r.Start)*w.cs, r.Length*w.cs
@@ -420,39 +443,69 @@ func (w *formatWriter) fill(off, n int64, c byte) error {
 // format builds the volume in memory and writes it. zeroed says the device
 // reads as zeros (a new sparse image file).
 func format(dev Device, size int64, opts FormatOptions, zeroed bool) error {
-	l, err := newLayout(size, opts)
+	p, err := planFormat(size, opts)
 	if err != nil {
 		return err
 	}
+	return p.write(dev, zeroed)
+}
+
+// formatPlan is a volume built in memory, ready to be written. Not an
+// on-disk structure.
+type formatPlan struct {
+	l    *layout
+	img  *sysImage
+	boot []byte
+}
+
+// planFormat builds the whole volume in memory: every error but the
+// device's comes from here, before anything is written.
+func planFormat(size int64, opts FormatOptions) (*formatPlan, error) {
+	l, err := newLayout(size, opts)
+	if err != nil {
+		return nil, err
+	}
 	label := mft.NameUnits(opts.Label)
 	if len(label) > 128 {
-		return fmt.Errorf("%w: label %q is longer than 128 UTF-16 units", ErrInvalid, opts.Label)
+		return nil, fmt.Errorf("%w: label %q is longer than 128 UTF-16 units", ErrInvalid, opts.Label)
 	}
 	now := time.Now
 	if opts.Now != nil {
 		now = opts.Now
 	}
-	var serial uint64
+	// 8 bytes of serial number, 16 of volume GUID: random, or a hash of
+	// the options.
+	var id [24]byte
 	if opts.Reproducible {
 		now = func() time.Time { return reproducibleTime }
-		h := fnv.New64a()
-		fmt.Fprintf(h, "ntfsedit mkfs %d %d %d %q", size, l.clusterSize, l.sectorSize, opts.Label)
-		serial = h.Sum64()
-	} else {
-		var b [8]byte
-		if _, err := rand.Read(b[:]); err != nil {
-			return fmt.Errorf("volume: format: serial number: %w", err)
+		for i := 0; i < len(id); i += 8 {
+			h := fnv.New64a()
+			fmt.Fprintf(h, "ntfsedit mkfs %d %d %d %q %d", size, l.clusterSize, l.sectorSize, opts.Label, i)
+			binary.LittleEndian.PutUint64(id[i:], h.Sum64())
 		}
-		serial = binary.LittleEndian.Uint64(b[:])
+	} else if _, err := rand.Read(id[:]); err != nil {
+		return nil, fmt.Errorf("volume: format: serial number: %w", err)
 	}
-	img, err := buildSystem(l, label, mft.FiletimeOf(now()))
+	serial := binary.LittleEndian.Uint64(id[:])
+	var guid mft.GUID
+	copy(guid[:], id[8:])
+	guid[7] = guid[7]&0x0F | 0x40 // version 4 (random)
+	guid[8] = guid[8]&0x3F | 0x80 // RFC 4122 variant
+	img, err := buildSystem(l, label, guid, mft.FiletimeOf(now()))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	boot, err := l.bootSector(serial)
 	if err != nil {
-		return err
+		return nil, err
 	}
+	return &formatPlan{l, img, boot}, nil
+}
+
+// write writes the volume to dev; zeroed says dev reads as zeros (a new
+// sparse image file), so zero blocks are left out.
+func (p *formatPlan) write(dev Device, zeroed bool) error {
+	l, img, boot := p.l, p.img, p.boot
 	w := &formatWriter{dev: dev, zeroed: zeroed, cs: int64(l.clusterSize)}
 	if err := img.write(w, l); err != nil {
 		return fmt.Errorf("volume: format: %w", err)

@@ -1,6 +1,7 @@
 package volume
 
 import (
+	"encoding/binary"
 	"fmt"
 	"slices"
 
@@ -189,8 +190,9 @@ const (
 	viewIndex = mft.FileDupViewIndex
 )
 
-// buildSystem builds every system file of a new volume.
-func buildSystem(l *layout, label []uint16, now mft.Filetime) (*sysImage, error) {
+// buildSystem builds every system file of a new volume; guid is the
+// volume's object id.
+func buildSystem(l *layout, label []uint16, guid mft.GUID, now mft.Filetime) (*sysImage, error) {
 	b := &sysBuilder{l: l, now: now, recs: make([]*mft.Record, l.mftRecords), upcase: index.DefaultUpCase()}
 	img := &sysImage{}
 	cs := l.clusterSize
@@ -328,7 +330,12 @@ func buildSystem(l *layout, label []uint16, now mft.Filetime) (*sysImage, error)
 			if err != nil {
 				return err
 			}
-			return add(r, resident(mft.AttrVolumeInformation, "", vi))
+			if err := add(r, resident(mft.AttrVolumeInformation, "", vi)); err != nil {
+				return err
+			}
+			// The volume's object id (Windows gives every volume one;
+			// mkntfs with --with-uuid), indexed in $ObjId:$O.
+			return add(r, resident(mft.AttrObjectID, "", guid[:]))
 		}},
 		{mft.RecordAttrDef, func(r *mft.Record) error {
 			if attrDefResident {
@@ -467,7 +474,15 @@ func buildSystem(l *layout, label []uint16, now mft.Filetime) (*sysImage, error)
 		}},
 		{recordObjID, func(r *mft.Record) error {
 			r.Flags |= mft.RecordInExtend | mft.RecordViewIndex
-			v, err := b.indexRoot(index.CollationULongs, nil, false)
+			// Key: the object id; data: the file reference, then the birth
+			// volume id, birth object id and domain id (zero).
+			data := make([]byte, 8+3*16)
+			binary.LittleEndian.PutUint64(data, uint64(mft.MakeFileRef(mft.RecordVolume, uint16(mft.RecordVolume))))
+			e, err := index.NewViewEntry(guid[:], data, nil)
+			if err != nil {
+				return err
+			}
+			v, err := b.indexRoot(index.CollationULongs, []index.Entry{e}, false)
 			if err != nil {
 				return err
 			}

@@ -3,6 +3,7 @@ package volume
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -72,14 +73,14 @@ func TestFormatGeometryErrors(t *testing.T) {
 		{"sector size", 64 << 20, 0, 3000, "sector size 3000"},
 		{"sector size 256", 64 << 20, 0, 256, "sector size 256"},
 		{"too many clusters", 4 << 40, 512, 0, "fewer than 2³²"},
-		{"no room for metadata", 1<<20 + 512, 64 << 10, 0, "no room for $UpCase"},
+		{"no room for metadata", 1<<20 + 512, 64 << 10, 0, "no room left for $UpCase"},
 		{"metadata overlaps", 1<<20 + 512, 256 << 10, 0, "overlap"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			l, err := newLayout(tc.size, FormatOptions{ClusterSize: tc.cluster, SectorSize: tc.ss})
 			if err == nil {
 				// Some fail only when the rest of the metadata is placed.
-				_, err = buildSystem(l, nil, 0)
+				_, err = buildSystem(l, nil, mft.GUID{}, 0)
 			}
 			if !errors.Is(err, ErrGeometry) || !strings.Contains(err.Error(), tc.msg) {
 				t.Errorf("layout: %v, want ErrGeometry mentioning %q", err, tc.msg)
@@ -423,10 +424,196 @@ func TestFormatOverwrites(t *testing.T) {
 	if err := os.WriteFile(img, bytes.Repeat([]byte{0xEE}, 12<<20), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	before := fileHash(t, img)
+	// A geometry that fails only once the metadata is placed leaves the
+	// file alone.
+	if err := Format(img, FormatOptions{Size: 3 << 20, ClusterSize: 256 << 10}); !errors.Is(err, ErrGeometry) {
+		t.Fatalf("Format 3 MiB with 256 KiB clusters: %v, want ErrGeometry", err)
+	}
+	if fileHash(t, img) != before {
+		t.Error("a refused Format changed the image")
+	}
 	if err := Format(img, FormatOptions{Size: 8 << 20, Reproducible: true}); err != nil {
 		t.Fatal(err)
 	}
 	if fileHash(t, img) != fileHash(t, formatImage(t, FormatOptions{Size: 8 << 20, Reproducible: true})) {
 		t.Error("formatting over an old image differs from a new one")
+	}
+}
+
+// TestFormatGrid formats small volumes of many shapes, where the metadata
+// barely fits and its runs get split around $MFTMirr and $LogFile: each
+// either fails with ErrGeometry or opens cleanly with every system file
+// readable and $Bitmap agreeing with the allocations.
+func TestFormatGrid(t *testing.T) {
+	sizes := []int64{1<<20 + 512, 1<<20 + 4096, 3 << 19, 2 << 20, 3 << 20, 5<<20 + 1536, 17 << 20}
+	var ok, refused int
+	for _, size := range sizes {
+		for _, ss := range []int{512, 4096} {
+			for cs := 0; cs <= 2<<20; cs = max(512, cs*2) {
+				name := fmt.Sprintf("size=%d/cluster=%d/sector=%d", size, cs, ss)
+				dev := NewMemDevice(make([]byte, size), ss)
+				err := FormatOn(dev, 0, FormatOptions{ClusterSize: cs, Reproducible: true})
+				if errors.Is(err, ErrGeometry) {
+					refused++
+					continue
+				}
+				if err != nil {
+					t.Errorf("%s: %v", name, err)
+					continue
+				}
+				ok++
+				v, err := OpenOn(dev, Options{})
+				if err != nil {
+					t.Errorf("%s: open: %v", name, err)
+					continue
+				}
+				if in := v.Info(); !in.MFTMirrOK || len(in.Warnings) > 0 || in.SectorSize != ss {
+					t.Errorf("%s: info %+v", name, in)
+				}
+				bm, err := v.ClusterBitmap()
+				if err != nil {
+					t.Fatal(err)
+				}
+				var used, want int64
+				for c := range v.Info().Clusters {
+					if bm.Allocated(c) {
+						used++
+					}
+				}
+				for _, f := range []string{"/$Boot", "/$MFT", "/$MFTMirr", "/$LogFile", "/$AttrDef", "/$Bitmap", "/$UpCase", "/$Secure:$SDS", "/:$I30"} {
+					want += allocClusters(t, v, f)
+				}
+				if want++; used != want {
+					t.Errorf("%s: $Bitmap marks %d clusters, the metadata has %d", name, used, want)
+				}
+				for _, p := range []string{"/$UpCase", "/$Secure:$SDS", "/$AttrDef"} {
+					path, stream, _ := strings.Cut(p, ":")
+					f, err := v.Lookup(path)
+					if err != nil {
+						t.Fatalf("%s: %v", name, err)
+					}
+					s, err := f.Stream(stream)
+					if err != nil {
+						t.Fatalf("%s: %s: %v", name, p, err)
+					}
+					if _, err := s.ReadAll(); err != nil {
+						t.Errorf("%s: read %s: %v", name, p, err)
+					}
+				}
+				v.Close()
+			}
+		}
+	}
+	if ok == 0 || refused == 0 {
+		t.Errorf("%d formatted, %d refused: want some of each", ok, refused)
+	}
+}
+
+// FuzzFormatLayout: any size, cluster and sector size either fail with
+// ErrGeometry or place every piece of metadata inside the volume without
+// overlaps, in records that encode.
+func FuzzFormatLayout(f *testing.F) {
+	f.Add(int64(8<<20), 0, 0)
+	f.Add(int64(1<<20+512), 64<<10, 512)
+	f.Add(int64(3<<20), 256<<10, 512)
+	f.Add(int64(1<<40), 0, 4096)
+	f.Add(int64(17<<40), 0, 0)
+	f.Fuzz(func(t *testing.T, size int64, cluster, sector int) {
+		l, err := newLayout(size, FormatOptions{ClusterSize: cluster, SectorSize: sector})
+		if err == nil {
+			_, err = buildSystem(l, mft.NameUnits("fuzz"), mft.GUID{1}, 1)
+		}
+		if err != nil {
+			if !errors.Is(err, ErrGeometry) {
+				t.Fatalf("error %v is not ErrGeometry", err)
+			}
+			return
+		}
+		var end int64
+		for _, r := range l.alloc {
+			if int64(r.Start) < end || r.Length <= 0 {
+				t.Fatalf("allocations overlap or are empty: %v", l.alloc)
+			}
+			end = int64(r.Start) + r.Length
+		}
+		if end > l.clusters || l.devSize > size || l.sectors*int64(l.sectorSize) >= l.devSize {
+			t.Fatalf("metadata past the end: %v, %d clusters, device %d of %d", l.alloc, l.clusters, l.devSize, size)
+		}
+	})
+}
+
+// volumeGUID returns $Volume's object id and the $ObjId:$O entry's key and
+// data.
+func volumeGUID(t *testing.T, img string) (obj, key, data []byte) {
+	t.Helper()
+	v, err := Open(img, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	r, err := v.Record(mft.RecordVolume)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := r.Find(mft.AttrObjectID, nil)
+	if a == nil {
+		t.Fatal("$Volume has no $OBJECT_ID")
+	}
+	o, err := v.Record(recordObjID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, err := index.DecodeRoot(o.Find(mft.AttrIndexRoot, mft.NameUnits("$O")).Value)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(root.Entries) != 2 {
+		t.Fatalf("$ObjId:$O has %d entries, want the volume's and the end", len(root.Entries))
+	}
+	d, err := root.Entries[0].Data()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bytes.Clone(a.Value), bytes.Clone(root.Entries[0].Key), bytes.Clone(d)
+}
+
+func TestFormatVolumeGUID(t *testing.T) {
+	opts := FormatOptions{Size: 8 << 20, Reproducible: true}
+	obj, key, data := volumeGUID(t, formatImage(t, opts))
+	if len(obj) != 16 || !bytes.Equal(obj, key) || obj[7]>>4 != 4 || obj[8]>>6 != 2 {
+		t.Errorf("object id %x, $O key %x: want equal random (version 4) GUIDs", obj, key)
+	}
+	want := append(binary.LittleEndian.AppendUint64(nil, uint64(mft.MakeFileRef(mft.RecordVolume, 3))), make([]byte, 48)...)
+	if !bytes.Equal(data, want) {
+		t.Errorf("$O data %x, want %x", data, want)
+	}
+	if again, _, _ := volumeGUID(t, formatImage(t, opts)); !bytes.Equal(again, obj) {
+		t.Errorf("reproducible GUIDs differ: %x, %x", obj, again)
+	}
+	opts.Reproducible = false
+	a, _, _ := volumeGUID(t, formatImage(t, opts))
+	b, _, _ := volumeGUID(t, formatImage(t, opts))
+	if bytes.Equal(a, b) || bytes.Equal(a, obj) {
+		t.Errorf("random GUIDs repeat: %x, %x, %x", a, b, obj)
+	}
+}
+
+// TestFormatOnSectorSize: without SectorSize, FormatOn uses the device's.
+func TestFormatOnSectorSize(t *testing.T) {
+	for _, ss := range []int{512, 4096} {
+		dev := NewMemDevice(make([]byte, 8<<20), ss)
+		if err := FormatOn(dev, 0, FormatOptions{Reproducible: true}); err != nil {
+			t.Fatal(err)
+		}
+		v, err := OpenOn(dev, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		in := v.Info()
+		if in.SectorSize != ss || in.RecordSize != max(1024, ss) || in.Size != 8<<20-int64(ss) {
+			t.Errorf("device sectors %d: volume sectors %d, records %d, size %d", ss, in.SectorSize, in.RecordSize, in.Size)
+		}
+		v.Close()
 	}
 }

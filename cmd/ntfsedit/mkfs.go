@@ -31,8 +31,8 @@ func init() {
 	register(&command{
 		name:  "mkfs",
 		usage: "IMAGE",
-		short: "Make a new, empty NTFS 3.1 volume in IMAGE (an image file, created or truncated\n" +
-			"to --size and left sparse; or a block device) laid out as mkntfs lays it out.\n" +
+		short: "Make a new, empty NTFS 3.1 volume in IMAGE, laid out as mkntfs lays it out.\n" +
+			"IMAGE is an image file (created or truncated to --size, left sparse) or a block device.\n" +
 			"An existing IMAGE whose first 64 KiB are not all zero (an old volume, a\n" +
 			"partition table) is refused unless --force.",
 		setup: func(fs *flag.FlagSet, o *opts) {
