@@ -60,18 +60,11 @@ func runRepair(e *env, o *opts, _ []string, ao volume.AuditOptions) error {
 		return usagef("repair: --drive and --volume-guid go with --remove-broken-links")
 	}
 	brokenLinks := func(v *volume.Volume) ([]volume.AuditFinding, error) { return volume.BrokenLinks(v, "/", ao) }
-	w := volume.WriteOptions{Force: o.w.force}
-	if o.w.journal != "" {
-		w.Journal = volume.FileJournal(o.w.journal)
-	}
-	v, err := volume.OpenWritable(o.image, volume.Options{Offset: o.offset}, w)
+	v, err := openWritable(e, o)
 	if err != nil {
 		return err
 	}
 	defer v.Close()
-	if r := v.Replay(); r != nil && r.Replayed {
-		fmt.Fprintf(e.stderr, "ntfsedit: replayed journal %s (%d extents, %d bytes): an earlier commit was interrupted and is now complete\n", r.Journal, r.Extents, r.Bytes)
-	}
 	findings, err := checkVolume(v)
 	if err != nil {
 		return err

@@ -70,26 +70,11 @@ func runRetarget(e *env, o *opts, args []string, ro volume.RetargetOptions) erro
 	if (ro.To != "" || ro.ToGUID || ro.Relative) && ro.Drive == "" {
 		return usagef("retarget: --to, --to-guid and --relative need --drive (the letter targets use for this volume)")
 	}
-	if o.mftFile != "" {
-		return usagef("--mft-file is read-only input")
-	}
-	w := volume.WriteOptions{Force: o.w.force, DOSNames: o.w.dosNames}
-	if o.w.journal != "" {
-		w.Journal = volume.FileJournal(o.w.journal)
-	}
-	v, err := volume.OpenWritable(o.image, volume.Options{Offset: o.offset}, w)
+	v, err := openWritable(e, o)
 	if err != nil {
 		return err
 	}
 	defer v.Close()
-	if r := v.Replay(); r != nil {
-		switch {
-		case r.Replayed:
-			fmt.Fprintf(e.stderr, "ntfsedit: replayed journal %s (%d extents, %d bytes): an earlier commit was interrupted and is now complete\n", r.Journal, r.Extents, r.Bytes)
-		case r.Discarded:
-			fmt.Fprintf(e.stderr, "ntfsedit: discarded incomplete journal %s: an earlier commit stopped before touching the volume\n", r.Journal)
-		}
-	}
 	var changes []volume.RetargetChange
 	fn := func(tx *volume.Tx) error {
 		var err error

@@ -35,11 +35,12 @@ func setupWrite(more func(fs *flag.FlagSet, w *writeFlags)) func(fs *flag.FlagSe
 	}
 }
 
-// commitOps opens IMAGE writable and runs fn in one transaction (or, with
-// --dry-run, prints its plan).
-func commitOps(e *env, o *opts, fn func(tx *volume.Tx) error) error {
+// openWritable opens IMAGE for a transaction with the writing flags
+// (--journal, --force, --dos-names) and says on standard error when a
+// leftover journal was replayed or discarded.
+func openWritable(e *env, o *opts) (*volume.Volume, error) {
 	if o.mftFile != "" {
-		return usagef("--mft-file is read-only input")
+		return nil, usagef("--mft-file is read-only input")
 	}
 	w := volume.WriteOptions{Force: o.w.force, DOSNames: o.w.dosNames}
 	if o.w.journal != "" {
@@ -47,9 +48,8 @@ func commitOps(e *env, o *opts, fn func(tx *volume.Tx) error) error {
 	}
 	v, err := volume.OpenWritable(o.image, volume.Options{Offset: o.offset}, w)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer v.Close()
 	if r := v.Replay(); r != nil {
 		switch {
 		case r.Replayed:
@@ -58,6 +58,17 @@ func commitOps(e *env, o *opts, fn func(tx *volume.Tx) error) error {
 			fmt.Fprintf(e.stderr, "ntfsedit: discarded incomplete journal %s: an earlier commit stopped before touching the volume\n", r.Journal)
 		}
 	}
+	return v, nil
+}
+
+// commitOps opens IMAGE writable and runs fn in one transaction (or, with
+// --dry-run, prints its plan).
+func commitOps(e *env, o *opts, fn func(tx *volume.Tx) error) error {
+	v, err := openWritable(e, o)
+	if err != nil {
+		return err
+	}
+	defer v.Close()
 	if !o.w.dryRun {
 		return v.Update(fn)
 	}

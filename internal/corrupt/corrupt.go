@@ -130,18 +130,7 @@ func FreeRecord(img, path string, keepBitmap bool) (mft.RecordNumber, error) {
 			return err
 		}
 		num = f.Number()
-		b, err := m.record(num)
-		if err != nil {
-			return err
-		}
-		le.PutUint16(b[0x16:], le.Uint16(b[0x16:])&^uint16(mft.RecordInUse))
-		if err := m.putRecord(num, b); err != nil {
-			return err
-		}
-		if keepBitmap {
-			return nil
-		}
-		return m.mftBit(num, false)
+		return m.freeRecord(num, keepBitmap)
 	})
 }
 
@@ -548,18 +537,22 @@ func BootBackup(img string) error {
 // FreeRecordNumber clears the in-use flag of record n (an extension record,
 // say) and, unless keepBitmap, its $MFT:$BITMAP bit.
 func FreeRecordNumber(img string, n mft.RecordNumber, keepBitmap bool) error {
-	return run(img, func(m *image) error {
-		b, err := m.record(n)
-		if err != nil {
-			return err
-		}
-		le.PutUint16(b[0x16:], le.Uint16(b[0x16:])&^uint16(mft.RecordInUse))
-		if err := m.putRecord(n, b); err != nil {
-			return err
-		}
-		if keepBitmap {
-			return nil
-		}
-		return m.mftBit(n, false)
-	})
+	return run(img, func(m *image) error { return m.freeRecord(n, keepBitmap) })
+}
+
+// freeRecord clears record n's in-use flag and, unless keepBitmap, its
+// $MFT:$BITMAP bit.
+func (m *image) freeRecord(n mft.RecordNumber, keepBitmap bool) error {
+	b, err := m.record(n)
+	if err != nil {
+		return err
+	}
+	le.PutUint16(b[0x16:], le.Uint16(b[0x16:])&^uint16(mft.RecordInUse))
+	if err := m.putRecord(n, b); err != nil {
+		return err
+	}
+	if keepBitmap {
+		return nil
+	}
+	return m.mftBit(n, false)
 }
