@@ -161,6 +161,29 @@ func (b *sysBuilder) roundUp(n int64) int64 {
 	return (n + cs - 1) / cs * cs
 }
 
+// A viewRoot is one resident view index ($SDH, $SII, $Q, $O …) of a
+// system file.
+type viewRoot struct {
+	name    string
+	coll    index.CollationRule
+	entries []index.Entry
+}
+
+// viewRoots adds each view index to r as an $INDEX_ROOT holding all its
+// entries.
+func (b *sysBuilder) viewRoots(r *mft.Record, roots ...viewRoot) error {
+	for _, ix := range roots {
+		v, err := b.indexRoot(ix.coll, ix.entries, false)
+		if err != nil {
+			return err
+		}
+		if err := add(r, resident(mft.AttrIndexRoot, ix.name, v)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // indexRoot is an $INDEX_ROOT value holding entries (then an end entry);
 // collation CollationFileName makes an $I30 (indexed attribute
 // $FILE_NAME), any other a view index. With child the end entry points to
@@ -392,20 +415,7 @@ func buildSystem(l *layout, label []uint16, guid mft.GUID, now mft.Filetime) (*s
 			if err := add(r, nonResident(mft.AttrData, "$SDS", sdsRuns, cs, int64(len(sds)))); err != nil {
 				return err
 			}
-			for _, ix := range []struct {
-				name    string
-				coll    index.CollationRule
-				entries []index.Entry
-			}{{"$SDH", index.CollationSecurityHash, sdh}, {"$SII", index.CollationULong, sii}} {
-				v, err := b.indexRoot(ix.coll, ix.entries, false)
-				if err != nil {
-					return err
-				}
-				if err := add(r, resident(mft.AttrIndexRoot, ix.name, v)); err != nil {
-					return err
-				}
-			}
-			return nil
+			return b.viewRoots(r, viewRoot{"$SDH", index.CollationSecurityHash, sdh}, viewRoot{"$SII", index.CollationULong, sii})
 		}},
 		{mft.RecordUpCase, func(r *mft.Record) error {
 			img.extents = append(img.extents, sysExtent{upcaseRuns, upcase})
@@ -457,20 +467,7 @@ func buildSystem(l *layout, label []uint16, guid mft.GUID, now mft.Filetime) (*s
 			if err != nil {
 				return err
 			}
-			for _, ix := range []struct {
-				name    string
-				coll    index.CollationRule
-				entries []index.Entry
-			}{{"$Q", index.CollationULong, q}, {"$O", index.CollationSID, o}} {
-				v, err := b.indexRoot(ix.coll, ix.entries, false)
-				if err != nil {
-					return err
-				}
-				if err := add(r, resident(mft.AttrIndexRoot, ix.name, v)); err != nil {
-					return err
-				}
-			}
-			return nil
+			return b.viewRoots(r, viewRoot{"$Q", index.CollationULong, q}, viewRoot{"$O", index.CollationSID, o})
 		}},
 		{recordObjID, func(r *mft.Record) error {
 			r.Flags |= mft.RecordInExtend | mft.RecordViewIndex
