@@ -513,4 +513,3 @@ func (c *countingReader) Seek(off int64, whence int) (int64, error) {
 	}
 	return s.Seek(off, whence)
 }
-
