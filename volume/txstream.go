@@ -260,7 +260,7 @@ func (tx *Tx) streamAttr(a *mft.Attr, head []byte, r io.Reader, size int64) erro
 			if size < 0 {
 				more, err := tx.allocClusters(c, near)
 				if err != nil {
-					return err
+					return fmt.Errorf("%w (after %d bytes of data)", err, total)
 				}
 				cur.runs = appendRuns(cur.runs, more)
 				last := more[len(more)-1]
