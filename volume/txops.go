@@ -617,9 +617,13 @@ func (tx *Tx) MkdirAll(path string) error {
 }
 
 // Create makes a file at path holding what r yields.
+//
 // Data of 1 MiB or more is streamed: read a chunk at a time and written
 // to clusters the transaction allocates (free on disk until the commit),
-// never held in memory whole (see txstream.go).
+// never held in memory whole (see txstream.go). An error reading r, or
+// ErrNoSpace, leaves the transaction's new record and clusters
+// unfinished: return the error from the function given to Update, which
+// then changes nothing on the volume but those free clusters.
 func (tx *Tx) Create(path string, r io.Reader) error {
 	_, err := tx.newObject("create", path, false, mft.FileArchive, func(fe *fileEdit) error {
 		a, err := tx.dataAttrFrom(nil, r, tx.residentMax(fe))
