@@ -7,11 +7,16 @@
 # and peak RSS (/usr/bin/time) of each. Needs mkntfs, ntfs-3g, python3,
 # root and /dev/fuse.
 #
-#   bench/mkfs-from.sh          # FILES=20000 SIZE=1G
+# BIG adds one dense file of that size (random bytes, head -c syntax:
+# 512M) to the tree, which shows what streaming does to peak RSS.
+#
+#   bench/mkfs-from.sh          # FILES=20000 SIZE=1G BIG=0
+#   BIG=512M SIZE=2G bench/mkfs-from.sh
 set -eu
 cd "$(dirname "$0")/.."
 FILES=${FILES:-20000}
 SIZE=${SIZE:-1G}
+BIG=${BIG:-0}
 tmp=$(mktemp -d)
 trap 'umount "$tmp/mnt" 2>/dev/null || true; rm -rf "$tmp"' EXIT
 go build -o "$tmp/ntfsedit" ./cmd/ntfsedit
@@ -34,6 +39,7 @@ for i in range(n):
             f.truncate(64 << 20)
             f.write(b"head")
 PY
+if [ "$BIG" != 0 ]; then head -c "$BIG" /dev/urandom >"$tmp/tree/big.bin"; fi
 sync
 echo "tree: $(find "$tmp/tree" | wc -l) names, $(du -sh "$tmp/tree" | cut -f1)"
 

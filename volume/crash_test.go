@@ -291,13 +291,18 @@ func reopen(t *testing.T, img []byte, j *testutil.MemJournal) *volume.ReplayInfo
 	return rep
 }
 
-// which says whether img is the before or the after image (or neither).
+// which says whether img is the before or the after image, or
+// "before+free": the before image except in bytes of clusters free in
+// it (data streamed ahead of a commit that did not happen; see
+// freeOnlyDiff), or neither.
 func (c crashCase) which(img []byte) string {
 	switch {
 	case bytes.Equal(img, c.before):
 		return "before"
 	case bytes.Equal(img, c.after):
 		return "after"
+	case freeOnlyDiff(c.before, img) == nil:
+		return "before+free"
 	}
 	return "neither"
 }

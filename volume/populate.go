@@ -128,10 +128,6 @@ func (tx *Tx) Populate(hostDir, dest string, opts PopulateOptions) error {
 				}
 				links[key] = vp
 			}
-			size, extents, err := readHostExtents(hp)
-			if err != nil {
-				return fail(err)
-			}
 			streams, err := hostFileStreams(hp, opts)
 			if err != nil {
 				return fail(err)
@@ -142,7 +138,7 @@ func (tx *Tx) Populate(hostDir, dest string, opts PopulateOptions) error {
 			if meta.nlink <= 1 && len(streams) == 0 {
 				t = &meta.times
 			}
-			if err := tx.createExtents(vp, size, extents, t); err != nil {
+			if err := tx.createHostFile(vp, hp, t); err != nil {
 				return fail(err)
 			}
 			if err := writeStreams(tx, vp, streams); err != nil {
@@ -233,26 +229,22 @@ func windowsLinkTarget(target, drive string) (string, error) {
 	return w, nil
 }
 
-// readFullAt reads exactly len(b) bytes at off.
-func readFullAt(f *os.File, b []byte, off int64) error {
-	for len(b) > 0 {
-		n, err := f.ReadAt(b, off)
-		if n == 0 && err != nil {
-			return err
-		}
-		b, off = b[n:], off+int64(n)
+// createHostFile copies the regular host file hp to the new file vp
+// with times t (nil: the transaction's). Its data is read once, a chunk
+// at a time when large (see createFrom).
+func (tx *Tx) createHostFile(vp, hp string, t *Times) error {
+	f, err := os.Open(hp)
+	if err != nil {
+		return err
 	}
-	return nil
-}
-
-// wholeFile is the extents of a file read whole (no hole detection).
-func wholeFile(f *os.File, size int64) ([]Extent, error) {
-	if size == 0 {
-		return nil, nil
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return err
 	}
-	b := make([]byte, size)
-	if err := readFullAt(f, b, 0); err != nil {
-		return nil, err
+	ranges, err := hostRanges(f, fi.Size())
+	if err != nil {
+		return err
 	}
-	return []Extent{{0, b}}, nil
+	return tx.createFrom(vp, fi.Size(), f, ranges, t)
 }

@@ -72,45 +72,33 @@ const (
 	seekHole = 4
 )
 
-// readHostExtents reads a host file as its data extents, skipping the
-// holes lseek(SEEK_DATA/SEEK_HOLE) reports; a file system without that
-// support is read whole.
-func readHostExtents(p string) (int64, []Extent, error) {
-	f, err := os.Open(p)
-	if err != nil {
-		return 0, nil, err
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return 0, nil, err
-	}
-	size := fi.Size()
+// hostRanges returns the byte ranges of the open host file f (size
+// bytes) that hold data, skipping the holes lseek(SEEK_DATA/SEEK_HOLE)
+// reports; on a file system without that support the whole file is one
+// range. Nothing is read.
+func hostRanges(f *os.File, size int64) ([]ByteRange, error) {
 	fd := int(f.Fd())
-	var out []Extent
+	var out []ByteRange
 	for off := int64(0); off < size; {
 		d, err := syscall.Seek(fd, off, seekData)
 		if errors.Is(err, syscall.ENXIO) {
 			break // only a hole is left
 		}
 		if err != nil {
-			ext, err := wholeFile(f, size)
-			return size, ext, err
+			return []ByteRange{{0, size}}, nil
 		}
 		h, err := syscall.Seek(fd, d, seekHole)
 		if err != nil {
-			ext, err := wholeFile(f, size)
-			return size, ext, err
+			return []ByteRange{{0, size}}, nil
 		}
 		h = min(h, size)
-		b := make([]byte, h-d)
-		if err := readFullAt(f, b, d); err != nil {
-			return 0, nil, err
+		if h <= d {
+			break
 		}
-		out = append(out, Extent{d, b})
+		out = append(out, ByteRange{d, h})
 		off = h
 	}
-	return size, out, nil
+	return out, nil
 }
 
 // hostStreams returns the user.* extended attributes of p by name

@@ -279,6 +279,7 @@ type Tx struct {
 	fresh []mft.Run // clusters allocated by this transaction
 	// freshRanges are device ranges of data written to fresh clusters.
 	freshRanges []devRange
+	stream      txStream // large new data written straight to the device (txstream.go)
 }
 
 // Update runs fn in a transaction and commits what it staged: all of it,
@@ -409,6 +410,10 @@ func (v *Volume) commit(tx *Tx) error {
 		return nil
 	}
 	base := v.ov.base
+	if err := tx.syncStreamed(); err != nil {
+		v.rollback()
+		return err
+	}
 	if direct, rest := splitFresh(exts, tx.freshRanges); len(direct) > 0 {
 		for _, e := range direct {
 			if _, err := base.WriteAt(e.Data, e.Off); err != nil {

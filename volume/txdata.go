@@ -149,10 +149,6 @@ func (tx *Tx) WriteStream(path, name string, r io.Reader) error {
 	if err := validStreamName(name); err != nil {
 		return pathErr("writestream", path, err)
 	}
-	data, err := io.ReadAll(r)
-	if err != nil {
-		return pathErr("writestream", path, err)
-	}
 	f, err := tx.lookup(path)
 	if err != nil {
 		return pathErr("writestream", path, err)
@@ -183,15 +179,10 @@ func (tx *Tx) WriteStream(path, name string, r io.Reader) error {
 		}
 		fe.remove(r)
 	}
-	a := mft.Attr{Type: mft.AttrData, Name: units, Value: data}
-	if a.Value == nil {
-		a.Value = []byte{}
-	}
 	room := fe.recordSpace() - attrsLen(fe.base()) - 0x18 - (2*len(units)+7)&^7 - 8
-	if len(data) > room {
-		if err := tx.writeNonResident(&a, data); err != nil {
-			return pathErr("writestream", path, err)
-		}
+	a, err := tx.dataAttrFrom(units, r, room)
+	if err != nil {
+		return pathErr("writestream", path, err)
 	}
 	if err := fe.add(a); err != nil {
 		return pathErr("writestream", path, err)
@@ -252,16 +243,29 @@ func (tx *Tx) CreateSparse(path string, size int64, extents []Extent) error {
 }
 
 func (tx *Tx) createSparse(path string, size int64, extents []Extent, t *Times) error {
-	if size < 0 {
-		return pathErr("create", path, fmt.Errorf("%w: negative size %d", ErrInvalid, size))
-	}
+	ranges := make([]ByteRange, 0, len(extents))
 	for _, e := range extents {
 		if e.Off < 0 || e.Off+int64(len(e.Data)) > size {
 			return pathErr("create", path, fmt.Errorf("%w: extent at %d (%d bytes) outside a file of %d bytes", ErrInvalid, e.Off, len(e.Data), size))
 		}
+		ranges = append(ranges, ByteRange{e.Off, e.Off + int64(len(e.Data))})
+	}
+	return tx.createSparseFrom(path, size, extentsAt(extents), ranges, t)
+}
+
+// createSparseFrom is CreateSparseFrom with times t (nil: the
+// transaction's).
+func (tx *Tx) createSparseFrom(path string, size int64, src io.ReaderAt, ranges []ByteRange, t *Times) error {
+	if size < 0 {
+		return pathErr("create", path, fmt.Errorf("%w: negative size %d", ErrInvalid, size))
+	}
+	for _, r := range ranges {
+		if r.Start < 0 || r.End < r.Start || r.End > size {
+			return pathErr("create", path, fmt.Errorf("%w: data range [%d, %d) outside a file of %d bytes", ErrInvalid, r.Start, r.End, size))
+		}
 	}
 	_, err := tx.newObject("create", path, false, mft.FileArchive|mft.FileSparse, func(fe *fileEdit) error {
-		a, err := tx.sparseData(nil, size, extents)
+		a, err := tx.sparseData(nil, size, src, ranges)
 		if err != nil {
 			return err
 		}
@@ -298,31 +302,32 @@ func (fe *fileEdit) setSITimes(t *Times) error {
 	return nil
 }
 
-// createExtents makes a file from extents: a plain file when they cover it
+// createFrom makes a file of size bytes from src, whose ranges hold data
+// (the rest reads as zeros): a plain file when the ranges cover it
 // without holes of a whole cluster, else a sparse file; with times t
-// (nil: the transaction's).
-func (tx *Tx) createExtents(path string, size int64, extents []Extent, t *Times) error {
+// (nil: the transaction's). Large data is streamed (txstream.go).
+func (tx *Tx) createFrom(path string, size int64, src io.ReaderAt, ranges []ByteRange, t *Times) error {
 	cs := int64(tx.v.clusterSize)
 	covered := int64(0)
 	holes := false
-	for _, e := range extents {
-		if e.Off/cs > (covered+cs-1)/cs {
+	for _, r := range ranges {
+		if r.Start/cs > (covered+cs-1)/cs {
 			holes = true
 		}
-		covered = max(covered, e.Off+int64(len(e.Data)))
+		covered = max(covered, r.End)
 	}
 	if (size+cs-1)/cs > (covered+cs-1)/cs {
 		holes = true
 	}
 	if holes {
-		return tx.createSparse(path, size, extents, t)
-	}
-	data := make([]byte, size)
-	for _, e := range extents {
-		copy(data[e.Off:], e.Data)
+		return tx.createSparseFrom(path, size, src, ranges, t)
 	}
 	_, err := tx.newObject("create", path, false, mft.FileArchive, func(fe *fileEdit) error {
-		if err := tx.setData(fe, data); err != nil {
+		a, err := tx.dataAttrFrom(nil, io.NewSectionReader(src, 0, size), tx.residentMax(fe))
+		if err != nil {
+			return err
+		}
+		if err := fe.add(a); err != nil {
 			return err
 		}
 		return fe.setSITimes(t)
@@ -330,8 +335,10 @@ func (tx *Tx) createExtents(path string, size int64, extents []Extent, t *Times)
 	return err
 }
 
-// sparseData builds a sparse non-resident $DATA attribute named name.
-func (tx *Tx) sparseData(name []uint16, size int64, extents []Extent) (mft.Attr, error) {
+// sparseData builds a sparse non-resident $DATA attribute named name
+// whose ranges hold data read from src. Data of streamMin bytes or more
+// (or past the transaction's staging budget) is streamed (txstream.go).
+func (tx *Tx) sparseData(name []uint16, size int64, src io.ReaderAt, ranges []ByteRange) (mft.Attr, error) {
 	cs := int64(tx.v.clusterSize)
 	cu := uint16(4)
 	if cs > 4096 {
@@ -343,11 +350,11 @@ func (tx *Tx) sparseData(name []uint16, size int64, extents []Extent) (mft.Attr,
 	// Cluster ranges holding data, merged.
 	type span struct{ first, end int64 }
 	var spans []span
-	for _, e := range extents {
-		if len(e.Data) == 0 {
+	for _, r := range ranges {
+		if r.End <= r.Start {
 			continue
 		}
-		spans = append(spans, span{e.Off / cs, (e.Off + int64(len(e.Data)) + cs - 1) / cs})
+		spans = append(spans, span{r.Start / cs, (r.End + cs - 1) / cs})
 	}
 	sort.Slice(spans, func(i, j int) bool { return spans[i].first < spans[j].first })
 	var merged []span
@@ -358,6 +365,11 @@ func (tx *Tx) sparseData(name []uint16, size int64, extents []Extent) (mft.Attr,
 		}
 		merged = append(merged, s)
 	}
+	data := int64(0)
+	for _, s := range merged {
+		data += (s.end - s.first) * cs
+	}
+	stream := data >= streamMin || tx.stagedData()+data >= stagedDataMax
 	var runs []mft.Run
 	next, used := int64(0), int64(0)
 	near := mft.LCN(-1)
@@ -369,16 +381,21 @@ func (tx *Tx) sparseData(name []uint16, size int64, extents []Extent) (mft.Attr,
 		if err != nil {
 			return mft.Attr{}, err
 		}
-		buf := make([]byte, (s.end-s.first)*cs)
 		lo, hi := s.first*cs, s.end*cs
-		for _, e := range extents {
-			a, b := max(e.Off, lo), min(e.Off+int64(len(e.Data)), hi)
-			if a < b {
-				copy(buf[a-lo:], e.Data[a-e.Off:b-e.Off])
+		if stream {
+			if err := tx.streamSpan(got, src, lo, hi, size); err != nil {
+				return mft.Attr{}, err
 			}
-		}
-		if err := tx.writeRuns(got, buf); err != nil {
-			return mft.Attr{}, err
+			tx.plan.DataBytes += hi - lo
+			tx.stream.bytes += hi - lo
+		} else {
+			buf := make([]byte, hi-lo)
+			if err := readAtFull(src, buf[:min(hi, size)-lo], lo); err != nil {
+				return mft.Attr{}, err
+			}
+			if err := tx.writeRuns(got, buf); err != nil {
+				return mft.Attr{}, err
+			}
 		}
 		runs = appendRuns(runs, got)
 		last := got[len(got)-1]

@@ -617,13 +617,20 @@ func (tx *Tx) MkdirAll(path string) error {
 }
 
 // Create makes a file at path holding what r yields.
+//
+// Data of 1 MiB or more is streamed: read a chunk at a time and written
+// to clusters the transaction allocates (free on disk until the commit),
+// never held in memory whole (see txstream.go). An error reading r, or
+// ErrNoSpace, leaves the transaction's new record and clusters
+// unfinished: return the error from the function given to Update, which
+// then changes nothing on the volume but those free clusters.
 func (tx *Tx) Create(path string, r io.Reader) error {
-	data, err := io.ReadAll(r)
-	if err != nil {
-		return pathErr("create", path, err)
-	}
-	_, err = tx.newObject("create", path, false, mft.FileArchive, func(fe *fileEdit) error {
-		return tx.setData(fe, data)
+	_, err := tx.newObject("create", path, false, mft.FileArchive, func(fe *fileEdit) error {
+		a, err := tx.dataAttrFrom(nil, r, tx.residentMax(fe))
+		if err != nil {
+			return err
+		}
+		return fe.add(a)
 	})
 	return err
 }
@@ -631,20 +638,6 @@ func (tx *Tx) Create(path string, r io.Reader) error {
 // residentMax is the largest $DATA value kept in the record.
 func (tx *Tx) residentMax(fe *fileEdit) int {
 	return fe.recordSpace() - attrsLen(fe.base()) - 0x18 - 0xA0 // room for names
-}
-
-// setData gives a new file its unnamed $DATA.
-func (tx *Tx) setData(fe *fileEdit, data []byte) error {
-	a := mft.Attr{Type: mft.AttrData, Value: data}
-	if len(data) > tx.residentMax(fe) {
-		if err := tx.writeNonResident(&a, data); err != nil {
-			return err
-		}
-	}
-	if a.Value == nil && !a.NonResident {
-		a.Value = []byte{}
-	}
-	return fe.add(a)
 }
 
 // Junction creates a junction (a directory mount point) at path pointing

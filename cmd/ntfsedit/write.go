@@ -134,9 +134,11 @@ func init() {
 		minArgs: 1, maxArgs: -1,
 	})
 	register(&command{
-		name:    "put",
-		usage:   "HOSTFILE PATH",
-		short:   "Copy a host file (- for standard input) to a new file PATH on the volume.",
+		name:  "put",
+		usage: "HOSTFILE PATH",
+		short: "Copy a host file (- for standard input) to a new file PATH on the volume.\n" +
+			"Data of 1 MiB or more is copied a chunk at a time, never held in memory whole.\n" +
+			"With --dry-run nothing is written; standard input is read once to size the plan.",
 		setup:   setupWrite(nil),
 		run:     runPut,
 		minArgs: 2, maxArgs: 2,
