@@ -1,3 +1,5 @@
+//go:build linux
+
 // Package interop holds acceptance tests that run the ntfsedit CLI as a black
 // box and compare what it reports with implementations we did not write:
 // ntfs-3g (a read-only FUSE mount), The Sleuth Kit (fls), libfsntfs
