@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -64,6 +65,10 @@ func TestScripts(t *testing.T) {
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("SAMPLE", sample)
 			env.Setenv("CI", os.Getenv("CI"))
+			// A script that fails between `exec ntfs-3g` and `exec umount`
+			// would leave its mount behind (and its work directory).
+			dir := env.WorkDir
+			env.Defer(func() { unmountUnder(dir) })
 			return nil
 		},
 		Condition: func(cond string) (bool, error) {
@@ -691,5 +696,29 @@ func TestReadOnly(t *testing.T) {
 	}
 	if !bytes.Equal(b, after) {
 		t.Error("the image changed")
+	}
+}
+
+// unmountUnder lazily unmounts every mount point below dir, deepest first,
+// as listed in /proc/self/mounts (octal escapes as the kernel writes them).
+func unmountUnder(dir string) {
+	b, err := os.ReadFile("/proc/self/mounts")
+	if err != nil {
+		return
+	}
+	var points []string
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 2 {
+			continue
+		}
+		p := strings.NewReplacer(`\040`, " ", `\011`, "\t", `\012`, "\n", `\134`, `\`).Replace(f[1])
+		if strings.HasPrefix(p, dir+"/") {
+			points = append(points, p)
+		}
+	}
+	sort.Sort(sort.Reverse(sort.StringSlice(points)))
+	for _, p := range points {
+		exec.Command("umount", "-l", p).Run()
 	}
 }
