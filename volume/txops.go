@@ -212,7 +212,7 @@ func (tx *Tx) addName(fe *fileEdit, dir *File, name string) error {
 	parent := dir.Ref()
 	for _, n := range names {
 		fn := fi.fileName(parent, n.units, n.ns, false)
-		val, err := fn.AppendBinary(make([]byte, 0, fileNameLen(n.units)))
+		val, err := fn.AppendBinary(tx.slab.bytes(fileNameLen(n.units)))
 		if err != nil {
 			return err
 		}
@@ -224,7 +224,7 @@ func (tx *Tx) addName(fe *fileEdit, dir *File, name string) error {
 		return err
 	}
 	for _, n := range names {
-		key, err := fi.fileName(parent, n.units, n.ns, true).AppendBinary(make([]byte, 0, fileNameLen(n.units)))
+		key, err := fi.fileName(parent, n.units, n.ns, true).AppendBinary(tx.slab.bytes(fileNameLen(n.units)))
 		if err != nil {
 			return err
 		}
@@ -299,8 +299,15 @@ func (tx *Tx) touch(fe *fileEdit, modified bool) {
 	if modified {
 		si.Modified = tx.now
 	}
-	if val, err := si.AppendBinary(make([]byte, 0, len(r.attr().Value))); err == nil {
-		r.attr().Value = val
+	// Encoded on the stack and copied over the old value when the size is
+	// the same (the record's bytes are the transaction's own).
+	var buf [0x48]byte
+	if val, err := si.AppendBinary(buf[:0]); err == nil {
+		if cur := r.attr().Value; len(cur) == len(val) {
+			copy(cur, val)
+		} else {
+			r.attr().Value = append(make([]byte, 0, len(cur)), val...)
+		}
 		fe.changed(r)
 	}
 }

@@ -3,6 +3,7 @@ package volume
 import (
 	"errors"
 	"fmt"
+	"io"
 	"sort"
 	"strings"
 
@@ -11,18 +12,30 @@ import (
 
 // readRecord reads record n as the transaction sees it, as a private copy.
 func (tx *Tx) readRecord(n mft.RecordNumber) (*mft.Record, error) {
-	tx.readAhead(n)
-	raw, err := tx.v.rawRecordFrom(tx.v.mft, n)
-	if err != nil {
-		return nil, err
-	}
-	// Room for the attributes an edit adds (a name, a list) without
-	// growing the slice.
-	rec := &mft.Record{Attrs: make([]mft.Attr, 0, 8)}
-	if err := tx.v.decodeRecordInto(rec, n, raw); err != nil {
+	rec := &mft.Record{}
+	if err := tx.readRecordInto(rec, n); err != nil {
 		return nil, err
 	}
 	return rec, nil
+}
+
+// readRecordInto is readRecord decoding into rec, with the raw bytes and
+// attributes carved from the transaction's slab.
+func (tx *Tx) readRecordInto(rec *mft.Record, n mft.RecordNumber) error {
+	tx.readAhead(n)
+	v := tx.v
+	s := v.mft
+	if n >= mft.RecordNumber(s.size/int64(v.recordSize)) {
+		return &RecordError{Record: n, Err: fmt.Errorf("beyond the end of $MFT (%d records)", s.size/int64(v.recordSize))}
+	}
+	raw := tx.slab.rawRecord(v.recordSize)
+	if _, err := s.ReadAt(raw, int64(n)*int64(v.recordSize)); err != nil && err != io.EOF {
+		return &RecordError{Record: n, Err: err}
+	}
+	// Room for the attributes an edit adds (a name, a list) without
+	// growing the slice.
+	rec.Attrs = tx.slab.attrSlice()
+	return v.decodeRecordInto(rec, n, raw)
 }
 
 // readAheadBytes is how much of $MFT a transaction reads at once when it
@@ -394,8 +407,9 @@ func (tx *Tx) forget(fe *fileEdit) {
 
 // loadFile decodes record n and its extension records.
 func (tx *Tx) loadFile(n mft.RecordNumber) (*fileEdit, error) {
-	rec, err := tx.readRecord(n)
-	if err != nil {
+	slot := tx.slab.file()
+	rec := &slot.rec
+	if err := tx.readRecordInto(rec, n); err != nil {
 		return nil, err
 	}
 	if !rec.InUse() {
@@ -404,7 +418,10 @@ func (tx *Tx) loadFile(n mft.RecordNumber) (*fileEdit, error) {
 	if !rec.IsBase() {
 		return nil, fmt.Errorf("volume: record %d is an extension record of %d", n, rec.Base.Record())
 	}
-	fe := &fileEdit{tx: tx, recs: []*editRec{{rec: rec}}}
+	slot.er.rec = rec
+	slot.recs[0] = &slot.er
+	fe := &slot.fe
+	fe.tx, fe.recs = tx, slot.recs[:1:1]
 	if al := rec.Find(mft.AttrAttributeList, nil); al != nil {
 		list, err := tx.v.attrListOf(rec, al)
 		if err != nil {

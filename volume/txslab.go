@@ -1,0 +1,73 @@
+package volume
+
+import "github.com/ntfsedit/ntfsedit/mft"
+
+// txSlab hands out the memory of the records a transaction decodes for
+// editing from chunks, instead of several allocations per record: a
+// transaction that edits 10,000 files would otherwise make (and the
+// garbage collector track) tens of thousands of small objects. Everything
+// carved from it lives as long as the transaction's decoded state does.
+//
+// Not an on-disk structure.
+type txSlab struct {
+	raw   []byte
+	attrs []mft.Attr
+	files []fileSlot
+}
+
+// fileSlot is a fileEdit with room for its base record.
+//
+// Not an on-disk structure.
+type fileSlot struct {
+	fe   fileEdit
+	er   editRec
+	rec  mft.Record
+	recs [1]*editRec
+}
+
+const (
+	slabBytes = 256 << 10 // raw record bytes per chunk
+	slabAttrs = 512       // attributes per chunk
+	slabFiles = 128       // files per chunk
+	// recordAttrs is the room a decoded record gets for its attributes
+	// (more grow the slice): a file's usual four or five and those an
+	// edit adds (a name, a list).
+	recordAttrs = 8
+)
+
+// rawRecord returns a buffer of n bytes for a record's raw bytes.
+func (s *txSlab) rawRecord(n int) []byte {
+	if n > slabBytes/8 {
+		return make([]byte, n)
+	}
+	if len(s.raw) < n {
+		s.raw = make([]byte, slabBytes)
+	}
+	b := s.raw[:n:n]
+	s.raw = s.raw[n:]
+	return b
+}
+
+// bytes returns an empty slice with room for n bytes (a $FILE_NAME
+// value, an index key).
+func (s *txSlab) bytes(n int) []byte { return s.rawRecord(n)[:0] }
+
+// attrSlice returns an empty attribute slice with room for recordAttrs.
+func (s *txSlab) attrSlice() []mft.Attr {
+	if len(s.attrs) < recordAttrs {
+		s.attrs = make([]mft.Attr, slabAttrs)
+	}
+	a := s.attrs[:0:recordAttrs]
+	s.attrs = s.attrs[recordAttrs:]
+	return a
+}
+
+// file returns a zeroed fileSlot.
+func (s *txSlab) file() *fileSlot {
+	if len(s.files) == 0 {
+		s.files = make([]fileSlot, slabFiles)
+	}
+	f := &s.files[0]
+	s.files = s.files[1:]
+	return f
+}
