@@ -215,7 +215,7 @@ type edit struct {
 	bspace  [4]*Block
 	dspace  [4]mft.VCN
 	fspace  [2]mft.VCN
-	rootBuf int // the Editor.rootBufs element backing root.Entries
+	rootBuf int     // the Editor.rootBufs element backing root.Entries
 	pathBuf [5]step // a path from the root, without allocating
 }
 

@@ -267,10 +267,10 @@ type Tx struct {
 	// their keys by overlay page (txcache.go).
 	pending      map[blockKey]*pendingBlock
 	pendingPages map[int64][]blockKey
-	units        []uint16 // scratch: a name being looked up
+	units        []uint16      // scratch: a name being looked up
 	found        []index.Entry // scratch: the entries a lookup found (lookupFold)
 	slab         txSlab        // memory for decoded records (txslab.go)
-	recBuf       []byte   // scratch: a record being encoded (putRecord)
+	recBuf       []byte        // scratch: a record being encoded (putRecord)
 	// Read-ahead of $MFT (readAhead): the last record read, the end of
 	// what was read ahead, and its buffer.
 	lastRead mft.RecordNumber
