@@ -267,10 +267,12 @@ type Tx struct {
 	// their keys by overlay page (txcache.go).
 	pending      map[blockKey]*pendingBlock
 	pendingPages map[int64][]blockKey
-	units        []uint16      // scratch: a name being looked up
-	found        []index.Entry // scratch: the entries a lookup found (lookupFold)
-	slab         txSlab        // memory for decoded records (txslab.go)
-	recBuf       []byte        // scratch: a record being encoded (putRecord)
+	units        []uint16 // scratch: a name being looked up
+	recBuf       []byte   // scratch: a record being encoded (putRecord)
+	// found is scratch for the entries a lookup found (lookupFold); slab
+	// the memory of decoded records (txslab.go).
+	found []index.Entry
+	slab  txSlab
 	// Read-ahead of $MFT (readAhead): the last record read, the end of
 	// what was read ahead, and its buffer.
 	lastRead mft.RecordNumber
