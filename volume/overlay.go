@@ -143,6 +143,10 @@ func (o *overlay) WriteAt(p []byte, off int64) (int, error) {
 		o.mu.Unlock()
 		if !ok {
 			b = o.page(pg, size)
+		}
+		// A page the write covers whole needs nothing read under it (an
+		// INDX block, a run of records).
+		if !ok && (in != 0 || int64(len(p)-done) < int64(len(b))) {
 			read := o.base.ReadAt
 			o.mu.Lock()
 			if o.readClean != nil && o.lazy[pg] == 0 && o.filling == 0 {
@@ -152,6 +156,8 @@ func (o *overlay) WriteAt(p []byte, off int64) (int, error) {
 			if _, err := read(b, pg*overlayPage); err != nil && err != io.EOF {
 				return done, err
 			}
+		}
+		if !ok {
 			o.mu.Lock()
 			o.pages[pg] = b
 			o.mu.Unlock()

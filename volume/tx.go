@@ -270,9 +270,11 @@ type Tx struct {
 	units        []uint16 // scratch: a name being looked up
 	recBuf       []byte   // scratch: a record being encoded (putRecord)
 	// found is scratch for the entries a lookup found (lookupFold); slab
-	// the memory of decoded records (txslab.go).
-	found []index.Entry
-	slab  txSlab
+	// the memory of decoded records (txslab.go); blkBuf scratch for an
+	// INDX block being encoded (txIndex.encode).
+	found  []index.Entry
+	slab   txSlab
+	blkBuf []byte
 	// Read-ahead of $MFT (readAhead): the last record read, the end of
 	// what was read ahead, and its buffer.
 	lastRead mft.RecordNumber

@@ -228,10 +228,12 @@ func (x *txIndex) store(blk *index.Block) error {
 
 // encode writes blk into the transaction's staged pages.
 func (x *txIndex) encode(blk *index.Block) error {
-	b, err := blk.AppendBinary(make([]byte, 0, x.bsize), int(x.bsize))
+	// Encoded into scratch: writeStream copies it into the staged pages.
+	b, err := blk.AppendBinary(x.tx.blkBuf[:0], int(x.bsize))
 	if err != nil {
 		return &RecordError{Record: x.fe.num(), Err: err}
 	}
+	x.tx.blkBuf = b[:0]
 	if _, err := mft.NextUSN(b); err != nil {
 		return err
 	}

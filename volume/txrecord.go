@@ -32,9 +32,10 @@ func (tx *Tx) readRecordInto(rec *mft.Record, n mft.RecordNumber) error {
 	if _, err := s.ReadAt(raw, int64(n)*int64(v.recordSize)); err != nil && err != io.EOF {
 		return &RecordError{Record: n, Err: err}
 	}
-	// Room for the attributes an edit adds (a name, a list) without
-	// growing the slice.
-	rec.Attrs = tx.slab.attrSlice()
+	// Room for one attribute more (the name a link adds) without growing
+	// the slice: a slice of 8 for every record made the attributes the
+	// largest part of a transaction's memory.
+	rec.Attrs = tx.slab.attrSlice(attrsHint(raw) + 1)
 	return v.decodeRecordInto(rec, n, raw)
 }
 

@@ -1,6 +1,10 @@
 package volume
 
-import "github.com/ntfsedit/ntfsedit/mft"
+import (
+	"encoding/binary"
+
+	"github.com/ntfsedit/ntfsedit/mft"
+)
 
 // txSlab hands out the memory of the records a transaction decodes for
 // editing from chunks, instead of several allocations per record: a
@@ -29,10 +33,6 @@ const (
 	slabBytes = 256 << 10 // raw record bytes per chunk
 	slabAttrs = 512       // attributes per chunk
 	slabFiles = 128       // files per chunk
-	// recordAttrs is the room a decoded record gets for its attributes
-	// (more grow the slice): a file's usual four or five and those an
-	// edit adds (a name, a list).
-	recordAttrs = 8
 )
 
 // rawRecord returns a buffer of n bytes for a record's raw bytes.
@@ -52,14 +52,37 @@ func (s *txSlab) rawRecord(n int) []byte {
 // value, an index key).
 func (s *txSlab) bytes(n int) []byte { return s.rawRecord(n)[:0] }
 
-// attrSlice returns an empty attribute slice with room for recordAttrs.
-func (s *txSlab) attrSlice() []mft.Attr {
-	if len(s.attrs) < recordAttrs {
+// attrSlice returns an empty attribute slice with room for n.
+func (s *txSlab) attrSlice(n int) []mft.Attr {
+	if n > slabAttrs/8 {
+		return make([]mft.Attr, 0, n)
+	}
+	if len(s.attrs) < n {
 		s.attrs = make([]mft.Attr, slabAttrs)
 	}
-	a := s.attrs[:0:recordAttrs]
-	s.attrs = s.attrs[recordAttrs:]
+	a := s.attrs[:0:n]
+	s.attrs = s.attrs[n:]
 	return a
+}
+
+// attrsHint is the number of attributes in the raw record b (before its
+// fixups are applied, so it may be off when an attribute header ends a
+// sector: it sizes a slice, nothing more).
+func attrsHint(b []byte) int {
+	if len(b) < 0x20 {
+		return 0
+	}
+	off, end := int(binary.LittleEndian.Uint16(b[0x14:])), min(int(binary.LittleEndian.Uint32(b[0x18:])), len(b))
+	n := 0
+	for off+8 <= end && binary.LittleEndian.Uint32(b[off:]) != uint32(mft.AttrEnd) && n < 64 {
+		l := int(binary.LittleEndian.Uint32(b[off+4:]))
+		if l < 16 {
+			break
+		}
+		off += l
+		n++
+	}
+	return n
 }
 
 // file returns a zeroed fileSlot.
