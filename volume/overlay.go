@@ -25,6 +25,9 @@ type overlay struct {
 	// onWrite is told which bytes changed (the volume drops them from its
 	// page cache).
 	onWrite func(off, n int64)
+	// watch, when set, is told of the same (a transaction's read-ahead
+	// window of $MFT, txahead.go).
+	watch func(off, n int64)
 	// lazy counts, per page, writes promised but not staged yet (a
 	// transaction encodes changed INDX blocks once, at its end); fill
 	// stages those of a page, and is called before the page is read.
@@ -167,6 +170,9 @@ func (o *overlay) WriteAt(p []byte, off int64) (int, error) {
 	if o.onWrite != nil {
 		o.onWrite(off, int64(len(p)))
 	}
+	if o.watch != nil {
+		o.watch(off, int64(len(p)))
+	}
 	return len(p), nil
 }
 
@@ -258,6 +264,9 @@ func (o *overlay) promise(off, n int64) {
 	o.mu.Unlock()
 	if o.onWrite != nil {
 		o.onWrite(off, n)
+	}
+	if o.watch != nil {
+		o.watch(off, n)
 	}
 }
 

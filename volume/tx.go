@@ -280,6 +280,7 @@ type Tx struct {
 	lastRead mft.RecordNumber
 	aheadEnd int64
 	aheadBuf []byte
+	window   mftWindow // what of aheadBuf is current (txahead.go)
 	// dirs are directories lookups resolved, by clean path (txcache.go).
 	dirs  map[string]cachedDir
 	fresh []mft.Run // clusters allocated by this transaction
@@ -325,12 +326,13 @@ func (v *Volume) exec(fn func(tx *Tx) error, commit, wantPlan bool) (*Plan, erro
 		return nil, ErrTxOpen
 	}
 	v.inTx = true
-	defer func() { v.inTx, v.ov.fill = false, nil }()
+	defer func() { v.inTx, v.ov.fill, v.ov.watch = false, nil, nil }()
 	now := time.Now
 	if v.wopts.Now != nil {
 		now = v.wopts.Now
 	}
 	tx := &Tx{v: v, now: mft.FiletimeOf(now()), recAct: map[mft.RecordNumber]string{}, blkAct: map[PlanBlock]string{}, dryRun: !commit}
+	v.ov.watch = tx.window.staged
 	err := fn(tx)
 	if err == nil {
 		err = tx.finish()

@@ -29,8 +29,10 @@ func (tx *Tx) readRecordInto(rec *mft.Record, n mft.RecordNumber) error {
 		return &RecordError{Record: n, Err: fmt.Errorf("beyond the end of $MFT (%d records)", s.size/int64(v.recordSize))}
 	}
 	raw := tx.slab.rawRecord(v.recordSize)
-	if _, err := s.ReadAt(raw, int64(n)*int64(v.recordSize)); err != nil && err != io.EOF {
-		return &RecordError{Record: n, Err: err}
+	if off := int64(n) * int64(v.recordSize); !tx.window.read(s, raw, off) {
+		if _, err := s.ReadAt(raw, off); err != nil && err != io.EOF {
+			return &RecordError{Record: n, Err: err}
+		}
 	}
 	// Room for one attribute more (the name a link adds) without growing
 	// the slice: a slice of 8 for every record made the attributes the
@@ -46,7 +48,8 @@ const readAheadBytes = 64 << 10
 // readAhead loads the $MFT bytes after record n into the page cache in
 // one read when records are being read in order (the second of two
 // consecutive ones), so that the next records are found there instead of
-// being read one page at a time. Errors are left to the record's own read.
+// being read one page at a time; the transaction keeps them as its window
+// (txahead.go) too. Errors are left to the record's own read.
 func (tx *Tx) readAhead(n mft.RecordNumber) {
 	v := tx.v
 	seq := n == tx.lastRead+1
@@ -59,8 +62,10 @@ func (tx *Tx) readAhead(n mft.RecordNumber) {
 	if cap(tx.aheadBuf) < int(k) {
 		tx.aheadBuf = make([]byte, readAheadBytes)
 	}
+	tx.window = mftWindow{} // its buffer is read into
 	if _, err := v.mft.ReadAt(tx.aheadBuf[:k], off); err == nil {
 		tx.aheadEnd = off + k
+		tx.window.set(v.mft, tx.aheadBuf[:k], off)
 	}
 }
 
