@@ -262,7 +262,7 @@ type Tx struct {
 	blocks map[blockKey]*index.Block // decoded INDX blocks (txcache.go)
 	// files are the files decoded for editing, by record number (every
 	// record of a file maps to its fileEdit; see editFile).
-	files map[mft.RecordNumber]*fileEdit
+	files fileTable
 	// pending are the changed INDX blocks not yet encoded, pendingPages
 	// their keys by overlay page (txcache.go).
 	pending      map[blockKey]*pendingBlock

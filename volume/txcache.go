@@ -410,8 +410,11 @@ func foldCompareKey(u index.UpCase, name []uint16, key []byte) (int, bool) {
 	}
 	k := key[0x42:]
 	for i := range min(len(name), n) {
-		a, b := u.Upper(name[i]), u.Upper(binary.LittleEndian.Uint16(k[2*i:]))
-		if a != b {
+		a, b := name[i], binary.LittleEndian.Uint16(k[2*i:])
+		if a == b {
+			continue // equal units: no table lookups
+		}
+		if a, b = u.Upper(a), u.Upper(b); a != b {
 			if a < b {
 				return -1, true
 			}

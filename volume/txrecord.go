@@ -75,7 +75,7 @@ func (tx *Tx) readAhead(n mft.RecordNumber) {
 func (tx *Tx) putRecord(rec *mft.Record, action string) error {
 	v := tx.v
 	n := rec.Number
-	if fe := tx.files[n]; fe != nil {
+	if fe := tx.files.get(n); fe != nil {
 		fe.view = nil
 		if !fe.holds(rec) {
 			tx.forget(fe) // written from another copy: the cached one is stale
@@ -354,7 +354,7 @@ func (a attrRef) attr() *mft.Attr { return &a.r.rec.Attrs[a.i] }
 // fileEdit instead of decoding its records again; one left dirty by an
 // operation that failed half way is decoded again from what was saved.
 func (tx *Tx) editFile(n mft.RecordNumber) (*fileEdit, error) {
-	if fe := tx.files[n]; fe != nil && fe.num() == n && fe.clean() {
+	if fe := tx.files.get(n); fe != nil && fe.num() == n && fe.clean() {
 		return fe, nil
 	}
 	fe, err := tx.loadFile(n)
@@ -387,26 +387,23 @@ func (fe *fileEdit) holds(rec *mft.Record) bool {
 
 // keep caches fe under the numbers of all its records.
 func (tx *Tx) keep(fe *fileEdit) {
-	if tx.files == nil {
-		tx.files = map[mft.RecordNumber]*fileEdit{}
-	}
 	for _, r := range fe.recs {
-		old := tx.files[r.rec.Number]
+		old := tx.files.get(r.rec.Number)
 		if old == fe {
 			continue
 		}
 		if old != nil {
 			tx.forget(old)
 		}
-		tx.files[r.rec.Number] = fe
+		tx.files.set(r.rec.Number, fe)
 	}
 }
 
 // forget drops fe from the cache.
 func (tx *Tx) forget(fe *fileEdit) {
 	for _, r := range fe.recs {
-		if tx.files[r.rec.Number] == fe {
-			delete(tx.files, r.rec.Number)
+		if tx.files.get(r.rec.Number) == fe {
+			tx.files.set(r.rec.Number, nil)
 		}
 	}
 }

@@ -94,3 +94,38 @@ func (s *txSlab) file() *fileSlot {
 	s.files = s.files[1:]
 	return f
 }
+
+// fileTable maps record numbers to the files a transaction decoded, in
+// pages of 1,024 record numbers (a map hashed and grew on every record of
+// a large transaction).
+//
+// Not an on-disk structure.
+type fileTable struct {
+	pages []*[fileTablePage]*fileEdit
+}
+
+const fileTablePage = 1024
+
+func (t *fileTable) get(n mft.RecordNumber) *fileEdit {
+	if p := int(n / fileTablePage); p < len(t.pages) && t.pages[p] != nil {
+		return t.pages[p][n%fileTablePage]
+	}
+	return nil
+}
+
+func (t *fileTable) set(n mft.RecordNumber, fe *fileEdit) {
+	p := int(n / fileTablePage)
+	if p >= len(t.pages) {
+		if fe == nil {
+			return
+		}
+		t.pages = append(t.pages, make([]*[fileTablePage]*fileEdit, p+1-len(t.pages))...)
+	}
+	if t.pages[p] == nil {
+		if fe == nil {
+			return
+		}
+		t.pages[p] = new([fileTablePage]*fileEdit)
+	}
+	t.pages[p][n%fileTablePage] = fe
+}
