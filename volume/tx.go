@@ -476,6 +476,9 @@ func (v *Volume) commit(tx *Tx) error {
 // a commit does not change.
 const journalChunk = 32
 
+// skipChunks is how many unchanged chunks changedBytes compares at once.
+const skipChunks = 8
+
 // changedBytes returns the parts of exts that differ from what the device
 // holds, in chunks of journalChunk bytes (neighbours merged). The journal
 // needs no more: every byte it leaves out is the same before and after
@@ -498,6 +501,12 @@ func changedBytes(dev Device, exts []stagedExtent) ([]stagedExtent, error) {
 				if _, err := dev.ReadAt(old, e.Off+int64(i)); err != nil {
 					return nil, fmt.Errorf("volume: read the bytes the commit replaces: %w", err)
 				}
+			}
+			// Outside a run of changes, equal spans of skipChunks chunks
+			// are passed over whole (the result is the same).
+			if k := i + skipChunks*journalChunk; start < 0 && k <= base+len(old) && bytes.Equal(e.Data[i:k], old[i-base:k-base]) {
+				i = k - journalChunk
+				continue
 			}
 			if !bytes.Equal(e.Data[i:j], old[i-base:j-base]) {
 				if start < 0 {
