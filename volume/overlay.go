@@ -280,3 +280,19 @@ func (o *overlay) kept(off, n int64) {
 		}
 	}
 }
+
+// promisedIn reports whether a write is promised on any page of
+// [off, off+n).
+func (o *overlay) promisedIn(off, n int64) bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if len(o.lazy) == 0 || n <= 0 {
+		return false
+	}
+	for pg := off / overlayPage; pg <= (off+n-1)/overlayPage; pg++ {
+		if o.lazy[pg] > 0 {
+			return true
+		}
+	}
+	return false
+}

@@ -281,6 +281,8 @@ type Tx struct {
 	aheadEnd int64
 	aheadBuf []byte
 	window   mftWindow // what of aheadBuf is current (txahead.go)
+	// aheadIndex is the buffer of txIndex.readAhead.
+	aheadIndex []byte
 	// dirs are directories lookups resolved, by clean path (txcache.go).
 	dirs  map[string]cachedDir
 	fresh []mft.Run // clusters allocated by this transaction
