@@ -283,6 +283,8 @@ type Tx struct {
 	window   mftWindow // what of aheadBuf is current (txahead.go)
 	// aheadIndex is the buffer of txIndex.readAhead.
 	aheadIndex []byte
+	nameCmp    func(a, b []byte) int // see nameCompare
+	nameUnits  []uint16              // scratch: the name addName adds
 	// dirs are directories lookups resolved, by clean path (txcache.go).
 	dirs  map[string]cachedDir
 	fresh []mft.Run // clusters allocated by this transaction

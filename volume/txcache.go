@@ -267,7 +267,7 @@ func (tx *Tx) exists(dir *File, name string) error {
 	if err != nil {
 		return err
 	}
-	x, err := tx.openIndex(fe, nameI30, tx.v.fileNameCompare)
+	x, err := tx.openIndex(fe, nameI30, tx.nameCompare())
 	if err != nil {
 		return err
 	}
@@ -306,7 +306,7 @@ func (tx *Tx) lookupEntry(fe *fileEdit, name string) (index.Entry, error) {
 	if !fe.base().IsDir() {
 		return index.Entry{}, ErrNotDir
 	}
-	x, err := tx.openIndex(fe, nameI30, tx.v.fileNameCompare)
+	x, err := tx.openIndex(fe, nameI30, tx.nameCompare())
 	if err != nil {
 		return index.Entry{}, err
 	}

@@ -497,6 +497,19 @@ func (fe *fileEdit) all(t mft.AttrType) []attrRef {
 	return out
 }
 
+// count is len(fe.all(t)) without building the list.
+func (fe *fileEdit) count(t mft.AttrType) int {
+	n := 0
+	for _, r := range fe.recs {
+		for i := range r.rec.Attrs {
+			if r.rec.Attrs[i].Type == t {
+				n++
+			}
+		}
+	}
+	return n
+}
+
 // changed marks the record holding a as dirty.
 func (fe *fileEdit) changed(a attrRef) { a.r.dirty = true }
 
@@ -586,7 +599,7 @@ func (fe *fileEdit) save() error {
 	}
 	// Link count: the number of $FILE_NAME attributes (DOS names count).
 	base := fe.base()
-	base.LinkCount = uint16(len(fe.all(mft.AttrFileName)))
+	base.LinkCount = uint16(fe.count(mft.AttrFileName))
 	for _, r := range fe.recs {
 		if !r.dirty && !r.isNew {
 			continue

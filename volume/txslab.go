@@ -129,3 +129,12 @@ func (t *fileTable) set(n mft.RecordNumber, fe *fileEdit) {
 	}
 	t.pages[p][n%fileTablePage] = fe
 }
+
+// nameCompare is Volume.fileNameCompare as a func value made once per
+// transaction (a method value passed on each call is an allocation).
+func (tx *Tx) nameCompare() func(a, b []byte) int {
+	if tx.nameCmp == nil {
+		tx.nameCmp = tx.v.fileNameCompare
+	}
+	return tx.nameCmp
+}
