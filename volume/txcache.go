@@ -362,6 +362,15 @@ func (x *txIndex) foldNode(u index.UpCase, name []uint16, vcn mft.VCN, n *index.
 		return out, &index.CorruptError{VCN: vcn, Field: "index node (no last entry)"}
 	}
 	lo, hi := 0, len(es)-1
+	if hi > 0 { // a name after the last key (names added in order): no bisection
+		c, err := foldCompare(u, name, vcn, &es[hi-1])
+		if err != nil {
+			return out, err
+		}
+		if c > 0 {
+			lo = hi
+		}
+	}
 	for lo < hi { // first entry the name does not sort after
 		m := int(uint(lo+hi) >> 1)
 		c, err := foldCompare(u, name, vcn, &es[m])
