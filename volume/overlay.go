@@ -26,8 +26,10 @@ type overlay struct {
 	// page cache).
 	onWrite func(off, n int64)
 	// watch, when set, is told of the same (a transaction's read-ahead
-	// window of $MFT, txahead.go).
-	watch func(off, n int64)
+	// window of $MFT, txahead.go); window, when set, fills a page about
+	// to be staged when it holds its current bytes.
+	watch  func(off, n int64)
+	window func(p []byte, off int64) bool
 	// lazy counts, per page, writes promised but not staged yet (a
 	// transaction encodes changed INDX blocks once, at its end); fill
 	// stages those of a page, and is called before the page is read.
@@ -152,12 +154,15 @@ func (o *overlay) WriteAt(p []byte, off int64) (int, error) {
 		if !ok && (in != 0 || int64(len(p)-done) < int64(len(b))) {
 			read := o.base.ReadAt
 			o.mu.Lock()
-			if o.readClean != nil && o.lazy[pg] == 0 && o.filling == 0 {
+			clean := o.lazy[pg] == 0 && o.filling == 0
+			if o.readClean != nil && clean {
 				read = o.readClean
 			}
 			o.mu.Unlock()
-			if _, err := read(b, pg*overlayPage); err != nil && err != io.EOF {
-				return done, err
+			if !clean || o.window == nil || !o.window(b, pg*overlayPage) {
+				if _, err := read(b, pg*overlayPage); err != nil && err != io.EOF {
+					return done, err
+				}
 			}
 		}
 		if !ok {

@@ -330,13 +330,13 @@ func (v *Volume) exec(fn func(tx *Tx) error, commit, wantPlan bool) (*Plan, erro
 		return nil, ErrTxOpen
 	}
 	v.inTx = true
-	defer func() { v.inTx, v.ov.fill, v.ov.watch = false, nil, nil }()
+	defer func() { v.inTx, v.ov.fill, v.ov.watch, v.ov.window = false, nil, nil, nil }()
 	now := time.Now
 	if v.wopts.Now != nil {
 		now = v.wopts.Now
 	}
 	tx := &Tx{v: v, now: mft.FiletimeOf(now()), recAct: map[mft.RecordNumber]string{}, blkAct: map[PlanBlock]string{}, dryRun: !commit}
-	v.ov.watch = tx.window.staged
+	v.ov.watch, v.ov.window = tx.window.staged, tx.window.readDev
 	err := fn(tx)
 	if err == nil {
 		err = tx.finish()

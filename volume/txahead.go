@@ -57,3 +57,17 @@ func (w *mftWindow) staged(off, n int64) {
 		*w = mftWindow{}
 	}
 }
+
+// readDev copies the device bytes at off into p when the window holds
+// them current (the overlay stages a page from it instead of reading it).
+func (w *mftWindow) readDev(p []byte, off int64) bool {
+	if w.s == nil {
+		return false
+	}
+	lo, hi := w.dev+(w.lo-w.off), w.dev+(w.hi-w.off)
+	if off < lo || off+int64(len(p)) > hi {
+		return false
+	}
+	copy(p, w.buf[off-w.dev:])
+	return true
+}

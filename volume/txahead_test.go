@@ -61,6 +61,28 @@ func TestMFTWindow(t *testing.T) {
 			}
 		})
 	}
+	// Device reads (a page the overlay stages) are served the same way.
+	var d mftWindow
+	buf := make([]byte, size)
+	for i := range buf {
+		buf[i] = byte(i / 4096)
+	}
+	d.set(s, buf, from)
+	page := make([]byte, 4096)
+	if !d.readDev(page, dev+from+4096) || !bytes.Equal(page, buf[4096:8192]) {
+		t.Error("page inside the window: not served, or wrong bytes")
+	}
+	if d.readDev(page, dev+from-2048) || d.readDev(page, dev+from+size-2048) {
+		t.Error("page across an end of the window served")
+	}
+	d.staged(dev+from+4096+100, 10)
+	if d.readDev(page, dev+from+4096) {
+		t.Error("page written since served")
+	}
+	if !d.readDev(page, dev+from+8192) {
+		t.Error("page after the write not served")
+	}
+
 	// Another stream (a reloaded $MFT) is never served.
 	var w mftWindow
 	w.set(s, make([]byte, size), from)

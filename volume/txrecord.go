@@ -45,11 +45,12 @@ func (tx *Tx) readRecordInto(rec *mft.Record, n mft.RecordNumber) error {
 // edits records in order.
 const readAheadBytes = 64 << 10
 
-// readAhead loads the $MFT bytes after record n into the page cache in
-// one read when records are being read in order (the second of two
-// consecutive ones), so that the next records are found there instead of
-// being read one page at a time; the transaction keeps them as its window
-// (txahead.go) too. Errors are left to the record's own read.
+// readAhead reads the $MFT bytes after record n in one read when records
+// are being read in order (the second of two consecutive ones), so that
+// the next records are not read one page at a time: into the
+// transaction's window (txahead.go) when they lie in one run on the
+// device, otherwise into the page cache. Errors are left to the record's
+// own read.
 func (tx *Tx) readAhead(n mft.RecordNumber) {
 	v := tx.v
 	seq := n == tx.lastRead+1
@@ -63,9 +64,25 @@ func (tx *Tx) readAhead(n mft.RecordNumber) {
 		tx.aheadBuf = make([]byte, readAheadBytes)
 	}
 	tx.window = mftWindow{} // its buffer is read into
-	if _, err := v.mft.ReadAt(tx.aheadBuf[:k], off); err == nil {
+	buf := tx.aheadBuf[:k]
+	// From the start of record n's page, so that the window also serves
+	// the page staged under the record.
+	if at := off % overlayPage; at > 0 && int64(len(buf)) > at+int64(v.recordSize) {
+		if r, ok := v.mft.deviceRange(off-at, k); ok && r.off%overlayPage == 0 {
+			off -= at
+		}
+	}
+	if r, ok := v.mft.deviceRange(off, k); ok {
+		// In one run: read from the overlay, past the page cache (the
+		// window serves the records and the pages staged under them).
+		if _, err := v.ov.ReadAt(buf, r.off); err == nil {
+			tx.aheadEnd = off + k
+			tx.window.set(v.mft, buf, off)
+		}
+		return
+	}
+	if _, err := v.mft.ReadAt(buf, off); err == nil {
 		tx.aheadEnd = off + k
-		tx.window.set(v.mft, tx.aheadBuf[:k], off)
 	}
 }
 
