@@ -65,3 +65,28 @@ func TestChangedBytes(t *testing.T) {
 		}
 	}
 }
+
+func TestStagedAt(t *testing.T) {
+	exts := []stagedExtent{{Off: 4096, Data: []byte("abcdefgh")}, {Off: 8192, Data: []byte("ijkl")}}
+	tests := []struct {
+		off, n int64
+		want   string // "-": nil
+	}{
+		{4096, 3, "abc"},
+		{4100, 4, "efgh"},
+		{4100, 5, "-"}, // past the end of the extent
+		{8192, 4, "ijkl"},
+		{4095, 2, "-"}, // before the first
+		{6000, 1, "-"}, // between
+		{8196, 1, "-"}, // after the last
+	}
+	for _, tt := range tests {
+		got := "-"
+		if b := stagedAt(exts, tt.off, tt.n); b != nil {
+			got = string(b)
+		}
+		if got != tt.want {
+			t.Errorf("stagedAt(%d, %d) = %q, want %q", tt.off, tt.n, got, tt.want)
+		}
+	}
+}
