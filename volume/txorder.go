@@ -1,6 +1,7 @@
 package volume
 
 import (
+	"bytes"
 	"fmt"
 	"slices"
 	"sort"
@@ -96,8 +97,15 @@ func (tx *Tx) writePhases(exts []stagedExtent) ([phaseCount][]stagedExtent, erro
 				for k := range old {
 					old[k] |= b[k]
 				}
-				add(phaseNew, off, old)
-				add(phaseLast, off, b)
+				if bytes.Equal(old, b) {
+					// No bit cleared: the final bytes are safe from the
+					// start, and written once (a phase, and its sync, less
+					// when nothing is freed).
+					add(phaseNew, off, b)
+				} else {
+					add(phaseNew, off, old)
+					add(phaseLast, off, b)
+				}
 			} else {
 				add(ph[i], off, b)
 			}
