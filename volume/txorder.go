@@ -123,7 +123,9 @@ func (tx *Tx) writePhases(exts []stagedExtent) ([phaseCount][]stagedExtent, erro
 // exts are the staged extents, in device order.
 func (tx *Tx) phaseTags(exts []stagedExtent) ([]phaseTag, error) {
 	v := tx.v
-	var tags []phaseTag
+	// One tag per record and block, as a rule (a few more for bitmaps and
+	// records in two runs).
+	tags := make([]phaseTag, 0, len(tx.recAct)+len(tx.blkAct)+16)
 	tag := func(s *Stream, off, n int64, ph uint8) error {
 		rs, err := s.deviceRanges(off, n)
 		if err != nil {
