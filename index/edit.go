@@ -64,6 +64,11 @@ type Editor struct {
 	// only after every Load it needs succeeded, so its errors other than
 	// from Alloc, Store and Free still leave the index as it was.
 	InPlace bool
+
+	// op is the state of the last edit, reused by the next one; rootBufs
+	// back the root copies of edits (two: Root may hold the last one's).
+	op       *edit
+	rootBufs [2][]Entry
 }
 
 // Insert adds e (Ref and Key set; Flags, Child and Length are the
@@ -208,6 +213,9 @@ type edit struct {
 	// few blocks, so they need no allocation of their own.
 	space   [6][4]mft.VCN
 	bspace  [4]*Block
+	dspace  [4]mft.VCN
+	fspace  [2]mft.VCN
+	rootBuf int     // the Editor.rootBufs element backing root.Entries
 	pathBuf [5]step // a path from the root, without allocating
 }
 
@@ -261,10 +269,24 @@ func (ed *Editor) begin() (*edit, error) {
 	if n := len(ed.Root.Entries); n == 0 || !ed.Root.Entries[n-1].IsLast() {
 		return nil, &CorruptError{VCN: NoVCN, Offset: rootHeaderLen, Field: "index node (no last entry)"}
 	}
-	op := &edit{ed: ed, root: ed.Root.Node}
+	// The edit's state is reused: an edit lives only during one Insert or
+	// Delete, and the Editor is not safe for concurrent use.
+	op := ed.op
+	if op == nil {
+		op = new(edit)
+		ed.op = op
+	}
+	*op = edit{ed: ed, root: ed.Root.Node}
 	op.blocks.vcns, op.blocks.blocks = op.space[0][:0], op.bspace[:0]
 	op.isDirty, op.isFreed, op.owned, op.reached, op.made = op.space[1][:0], op.space[2][:0], op.space[3][:0], op.space[4][:0], op.space[5][:0]
-	op.root.Entries = slices.Clone(ed.Root.Entries)
+	op.dirty, op.freed = op.dspace[:0], op.fspace[:0]
+	// The root's copy goes into whichever buffer Root does not hold.
+	k := 0
+	if rs, b := ed.Root.Entries, ed.rootBufs[0]; len(rs) > 0 && cap(b) > 0 && &rs[0] == &b[:1][0] {
+		k = 1
+	}
+	ed.rootBufs[k] = append(ed.rootBufs[k][:0], ed.Root.Entries...)
+	op.root.Entries, op.rootBuf = ed.rootBufs[k], k
 	if least := rootHeaderLen + op.entriesOff(NoVCN, &op.root) + endLen + childLen; ed.RootMax < least {
 		return nil, fmt.Errorf("index: Editor RootMax %d is below %d bytes, the smallest root with a sub-node", ed.RootMax, least)
 	}
@@ -409,7 +431,14 @@ func (op *edit) reach(p step, i int) (step, error) {
 // find returns the index of the first entry of n whose key is not below
 // key (the end entry when there is none), and whether that key equals key.
 func (op *edit) find(n *Node, key []byte) (int, bool) {
-	return slices.BinarySearchFunc(n.Entries[:len(n.Entries)-1], key, func(e Entry, k []byte) int {
+	keys := n.Entries[:len(n.Entries)-1]
+	// Keys inserted in increasing order (mkfs --from, a directory filled
+	// in name order) go after the last: one comparison instead of a
+	// bisection.
+	if k := len(keys); k > 0 && op.ed.Compare(keys[k-1].Key, key) < 0 {
+		return k, false
+	}
+	return slices.BinarySearchFunc(keys, key, func(e Entry, k []byte) int {
 		return op.ed.Compare(e.Key, k)
 	})
 }
@@ -515,6 +544,7 @@ func (op *edit) pushDown() (*Block, error) {
 		return nil, err
 	}
 	b := &Block{VCN: vcn, Node: Node{Flags: op.root.Flags & NodeHasChildren, Entries: op.root.Entries}}
+	op.ed.rootBufs[op.rootBuf] = nil // the block has the buffer now
 	op.blocks.put(vcn, b)
 	op.owned.set(vcn)
 	op.reached.set(vcn)

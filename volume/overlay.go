@@ -25,6 +25,11 @@ type overlay struct {
 	// onWrite is told which bytes changed (the volume drops them from its
 	// page cache).
 	onWrite func(off, n int64)
+	// watch, when set, is told of the same (a transaction's read-ahead
+	// window of $MFT, txahead.go); window, when set, fills a page about
+	// to be staged when it holds its current bytes.
+	watch  func(off, n int64)
+	window func(p []byte, off int64) bool
 	// lazy counts, per page, writes promised but not staged yet (a
 	// transaction encodes changed INDX blocks once, at its end); fill
 	// stages those of a page, and is called before the page is read.
@@ -143,15 +148,24 @@ func (o *overlay) WriteAt(p []byte, off int64) (int, error) {
 		o.mu.Unlock()
 		if !ok {
 			b = o.page(pg, size)
+		}
+		// A page the write covers whole needs nothing read under it (an
+		// INDX block, a run of records).
+		if !ok && (in != 0 || int64(len(p)-done) < int64(len(b))) {
 			read := o.base.ReadAt
 			o.mu.Lock()
-			if o.readClean != nil && o.lazy[pg] == 0 && o.filling == 0 {
+			clean := o.lazy[pg] == 0 && o.filling == 0
+			if o.readClean != nil && clean {
 				read = o.readClean
 			}
 			o.mu.Unlock()
-			if _, err := read(b, pg*overlayPage); err != nil && err != io.EOF {
-				return done, err
+			if !clean || o.window == nil || !o.window(b, pg*overlayPage) {
+				if _, err := read(b, pg*overlayPage); err != nil && err != io.EOF {
+					return done, err
+				}
 			}
+		}
+		if !ok {
 			o.mu.Lock()
 			o.pages[pg] = b
 			o.mu.Unlock()
@@ -160,6 +174,9 @@ func (o *overlay) WriteAt(p []byte, off int64) (int, error) {
 	}
 	if o.onWrite != nil {
 		o.onWrite(off, int64(len(p)))
+	}
+	if o.watch != nil {
+		o.watch(off, int64(len(p)))
 	}
 	return len(p), nil
 }
@@ -253,6 +270,9 @@ func (o *overlay) promise(off, n int64) {
 	if o.onWrite != nil {
 		o.onWrite(off, n)
 	}
+	if o.watch != nil {
+		o.watch(off, n)
+	}
 }
 
 // kept notes that a promised write of [off, off+n) was staged or dropped.
@@ -264,4 +284,20 @@ func (o *overlay) kept(off, n int64) {
 			delete(o.lazy, pg)
 		}
 	}
+}
+
+// promisedIn reports whether a write is promised on any page of
+// [off, off+n).
+func (o *overlay) promisedIn(off, n int64) bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if len(o.lazy) == 0 || n <= 0 {
+		return false
+	}
+	for pg := off / overlayPage; pg <= (off+n-1)/overlayPage; pg++ {
+		if o.lazy[pg] > 0 {
+			return true
+		}
+	}
+	return false
 }

@@ -262,18 +262,29 @@ type Tx struct {
 	blocks map[blockKey]*index.Block // decoded INDX blocks (txcache.go)
 	// files are the files decoded for editing, by record number (every
 	// record of a file maps to its fileEdit; see editFile).
-	files map[mft.RecordNumber]*fileEdit
+	files fileTable
 	// pending are the changed INDX blocks not yet encoded, pendingPages
 	// their keys by overlay page (txcache.go).
 	pending      map[blockKey]*pendingBlock
 	pendingPages map[int64][]blockKey
 	units        []uint16 // scratch: a name being looked up
 	recBuf       []byte   // scratch: a record being encoded (putRecord)
+	// found is scratch for the entries a lookup found (lookupFold); slab
+	// the memory of decoded records (txslab.go); blkBuf scratch for an
+	// INDX block being encoded (txIndex.encode).
+	found  []index.Entry
+	slab   txSlab
+	blkBuf []byte
 	// Read-ahead of $MFT (readAhead): the last record read, the end of
 	// what was read ahead, and its buffer.
 	lastRead mft.RecordNumber
 	aheadEnd int64
 	aheadBuf []byte
+	window   mftWindow // what of aheadBuf is current (txahead.go)
+	// aheadIndex is the buffer of txIndex.readAhead.
+	aheadIndex []byte
+	nameCmp    func(a, b []byte) int // see nameCompare
+	nameUnits  []uint16              // scratch: the name addName adds
 	// dirs are directories lookups resolved, by clean path (txcache.go).
 	dirs  map[string]cachedDir
 	fresh []mft.Run // clusters allocated by this transaction
@@ -320,12 +331,13 @@ func (v *Volume) exec(fn func(tx *Tx) error, commit, wantPlan bool) (*Plan, erro
 		return nil, ErrTxOpen
 	}
 	v.inTx = true
-	defer func() { v.inTx, v.ov.fill = false, nil }()
+	defer func() { v.inTx, v.ov.fill, v.ov.watch, v.ov.window = false, nil, nil, nil }()
 	now := time.Now
 	if v.wopts.Now != nil {
 		now = v.wopts.Now
 	}
 	tx := &Tx{v: v, now: mft.FiletimeOf(now()), recAct: map[mft.RecordNumber]string{}, blkAct: map[PlanBlock]string{}, dryRun: !commit}
+	v.ov.watch, v.ov.window = tx.window.staged, tx.window.readDev
 	err := fn(tx)
 	if err == nil {
 		err = tx.finish()
@@ -473,6 +485,9 @@ func (v *Volume) commit(tx *Tx) error {
 // a commit does not change.
 const journalChunk = 32
 
+// skipChunks is how many unchanged chunks changedBytes compares at once.
+const skipChunks = 8
+
 // changedBytes returns the parts of exts that differ from what the device
 // holds, in chunks of journalChunk bytes (neighbours merged). The journal
 // needs no more: every byte it leaves out is the same before and after
@@ -495,6 +510,12 @@ func changedBytes(dev Device, exts []stagedExtent) ([]stagedExtent, error) {
 				if _, err := dev.ReadAt(old, e.Off+int64(i)); err != nil {
 					return nil, fmt.Errorf("volume: read the bytes the commit replaces: %w", err)
 				}
+			}
+			// Outside a run of changes, equal spans of skipChunks chunks
+			// are passed over whole (the result is the same).
+			if k := i + skipChunks*journalChunk; start < 0 && k <= base+len(old) && bytes.Equal(e.Data[i:k], old[i-base:k-base]) {
+				i = k - journalChunk
+				continue
 			}
 			if !bytes.Equal(e.Data[i:j], old[i-base:j-base]) {
 				if start < 0 {

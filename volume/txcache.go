@@ -267,12 +267,13 @@ func (tx *Tx) exists(dir *File, name string) error {
 	if err != nil {
 		return err
 	}
-	x, err := tx.openIndex(fe, nameI30, tx.v.fileNameCompare)
+	x, err := tx.openIndex(fe, nameI30, tx.nameCompare())
 	if err != nil {
 		return err
 	}
 	tx.units = appendUnits(tx.units[:0], name)
-	es, err := x.lookupFold(tx.v.upcase, tx.units)
+	es, err := x.lookupFold(tx.v.upcase, tx.units, tx.found)
+	tx.found = es
 	if err != nil {
 		return &RecordError{Record: fe.num(), Err: err}
 	}
@@ -305,13 +306,14 @@ func (tx *Tx) lookupEntry(fe *fileEdit, name string) (index.Entry, error) {
 	if !fe.base().IsDir() {
 		return index.Entry{}, ErrNotDir
 	}
-	x, err := tx.openIndex(fe, nameI30, tx.v.fileNameCompare)
+	x, err := tx.openIndex(fe, nameI30, tx.nameCompare())
 	if err != nil {
 		return index.Entry{}, err
 	}
 	tx.units = appendUnits(tx.units[:0], name)
 	units := tx.units
-	es, err := x.lookupFold(tx.v.upcase, units)
+	es, err := x.lookupFold(tx.v.upcase, units, tx.found)
+	tx.found = es
 	if err != nil {
 		return index.Entry{}, &RecordError{Record: fe.num(), Err: err}
 	}
@@ -330,63 +332,76 @@ func (tx *Tx) lookupEntry(fe *fileEdit, name string) (index.Entry, error) {
 
 // lookupFold returns the entries of an $I30 index whose names equal name
 // ignoring case (through u), in index order. Each node is searched by
-// bisection on the names in the keys, without decoding them.
-func (x *txIndex) lookupFold(u index.UpCase, name []uint16) ([]index.Entry, error) {
-	var out []index.Entry
-	var search func(vcn mft.VCN, n *index.Node, depth int) error
-	search = func(vcn mft.VCN, n *index.Node, depth int) error {
-		if depth > 32 {
-			return &index.CorruptError{VCN: vcn, Field: "index depth", Value: depth}
-		}
-		es := n.Entries
-		if len(es) == 0 {
-			return &index.CorruptError{VCN: vcn, Field: "index node (no last entry)"}
-		}
-		var bad error
-		cmp := func(i int) int { // name against entry i (the last sorts after all)
-			if es[i].IsLast() {
-				return -1
-			}
-			c, ok := foldCompareKey(u, name, es[i].Key)
-			if !ok && bad == nil {
-				bad = &index.CorruptError{VCN: vcn, Field: "$FILE_NAME key", Value: len(es[i].Key)}
-			}
-			return c
-		}
-		lo, hi := 0, len(es)-1
-		for lo < hi { // first entry the name does not sort after
-			m := int(uint(lo+hi) >> 1)
-			if cmp(m) > 0 {
-				lo = m + 1
-			} else {
-				hi = m
-			}
-		}
-		for i := lo; i < len(es); i++ {
-			e := &es[i]
-			c := cmp(i)
-			if bad != nil {
-				return bad
-			}
-			if c <= 0 && e.HasChild() {
-				blk, err := x.load(e.Child)
-				if err != nil {
-					return err
-				}
-				if err := search(e.Child, &blk.Node, depth+1); err != nil {
-					return err
-				}
-			}
-			if c == 0 {
-				out = append(out, *e)
-				continue
-			}
-			return nil
-		}
-		return nil
+// bisection on the names in the keys, without decoding them. The result
+// is appended to out[:0] (a caller's scratch: no allocation once it has
+// grown).
+func (x *txIndex) lookupFold(u index.UpCase, name []uint16, out []index.Entry) ([]index.Entry, error) {
+	return x.foldNode(u, name, index.NoVCN, &x.root.Node, 0, out[:0])
+}
+
+// foldCompare compares name with entry e of the node at vcn (the last
+// entry sorts after every name).
+func foldCompare(u index.UpCase, name []uint16, vcn mft.VCN, e *index.Entry) (int, error) {
+	if e.IsLast() {
+		return -1, nil
 	}
-	if err := search(index.NoVCN, &x.root.Node, 0); err != nil {
-		return nil, err
+	c, ok := foldCompareKey(u, name, e.Key)
+	if !ok {
+		return 0, &index.CorruptError{VCN: vcn, Field: "$FILE_NAME key", Value: len(e.Key)}
+	}
+	return c, nil
+}
+
+// foldNode is lookupFold below node n (at vcn, depth below the root).
+func (x *txIndex) foldNode(u index.UpCase, name []uint16, vcn mft.VCN, n *index.Node, depth int, out []index.Entry) ([]index.Entry, error) {
+	if depth > 32 {
+		return out, &index.CorruptError{VCN: vcn, Field: "index depth", Value: depth}
+	}
+	es := n.Entries
+	if len(es) == 0 {
+		return out, &index.CorruptError{VCN: vcn, Field: "index node (no last entry)"}
+	}
+	lo, hi := 0, len(es)-1
+	if hi > 0 { // a name after the last key (names added in order): no bisection
+		c, err := foldCompare(u, name, vcn, &es[hi-1])
+		if err != nil {
+			return out, err
+		}
+		if c > 0 {
+			lo = hi
+		}
+	}
+	for lo < hi { // first entry the name does not sort after
+		m := int(uint(lo+hi) >> 1)
+		c, err := foldCompare(u, name, vcn, &es[m])
+		if err != nil {
+			return out, err
+		}
+		if c > 0 {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	for i := lo; i < len(es); i++ {
+		e := &es[i]
+		c, err := foldCompare(u, name, vcn, e)
+		if err != nil {
+			return out, err
+		}
+		if c <= 0 && e.HasChild() {
+			blk, err := x.load(e.Child)
+			if err != nil {
+				return out, err
+			}
+			if out, err = x.foldNode(u, name, e.Child, &blk.Node, depth+1, out); err != nil {
+				return out, err
+			}
+		}
+		if c != 0 {
+			return out, nil
+		}
+		out = append(out, *e)
 	}
 	return out, nil
 }
@@ -404,8 +419,11 @@ func foldCompareKey(u index.UpCase, name []uint16, key []byte) (int, bool) {
 	}
 	k := key[0x42:]
 	for i := range min(len(name), n) {
-		a, b := u.Upper(name[i]), u.Upper(binary.LittleEndian.Uint16(k[2*i:]))
-		if a != b {
+		a, b := name[i], binary.LittleEndian.Uint16(k[2*i:])
+		if a == b {
+			continue // equal units: no table lookups
+		}
+		if a, b = u.Upper(a), u.Upper(b); a != b {
 			if a < b {
 				return -1, true
 			}

@@ -33,6 +33,9 @@ type txIndex struct {
 	// pend holds, by block number, the pending encodings (Tx.pendBlock)
 	// of this index's blocks.
 	pend []*pendingBlock
+	// lastRead is the offset of the block read last, aheadEnd the end of
+	// what readAhead read.
+	lastRead, aheadEnd int64
 }
 
 // slot is the block number of vcn in front (-1: not kept there).
@@ -175,7 +178,8 @@ func (x *txIndex) read(vcn mft.VCN) (*index.Block, error) {
 	if x.alloc == nil || off < 0 || off+x.bsize > x.alloc.Size() {
 		return nil, &index.CorruptError{VCN: vcn, Field: "sub-node VCN (beyond $INDEX_ALLOCATION)", Value: off}
 	}
-	raw := make([]byte, x.bsize)
+	x.readAhead(off)
+	raw := x.tx.slab.rawRecord(int(x.bsize))
 	if err := x.alloc.readFull(raw, off); err != nil {
 		return nil, fmt.Errorf("volume: record %d: read INDX block at VCN %d: %w", x.fe.num(), vcn, err)
 	}
@@ -184,6 +188,39 @@ func (x *txIndex) read(vcn mft.VCN) (*index.Block, error) {
 		return nil, &RecordError{Record: x.fe.num(), Err: err}
 	}
 	return blk, nil
+}
+
+// indexAheadBytes is how much of $INDEX_ALLOCATION a lookup reads at once
+// when it reads blocks in order.
+const indexAheadBytes = 64 << 10
+
+// readAhead loads the blocks from off on into the page cache in one read
+// when blocks are being read in order (the second of two consecutive
+// ones), as readAhead does for records. Bytes with an encoding promised
+// (Tx.pendBlock) are left alone: reading them would encode their blocks
+// early. Errors are left to the block's own read.
+func (x *txIndex) readAhead(off int64) {
+	seq := off == x.lastRead+x.bsize
+	x.lastRead = off
+	if !seq || off+x.bsize <= x.aheadEnd {
+		return
+	}
+	k := min(int64(indexAheadBytes), x.alloc.Size()-off)
+	if k <= x.bsize {
+		return
+	}
+	r, ok := x.alloc.deviceRange(off, k)
+	if !ok || x.tx.v.ov.promisedIn(r.off, r.n) {
+		return
+	}
+	buf := x.tx.aheadIndex
+	if cap(buf) < int(k) {
+		buf = make([]byte, indexAheadBytes)
+		x.tx.aheadIndex = buf
+	}
+	if _, err := x.alloc.ReadAt(buf[:k], off); err == nil {
+		x.aheadEnd = off + k
+	}
 }
 
 // store takes a changed or new block from the Editor. The block is kept
@@ -228,10 +265,12 @@ func (x *txIndex) store(blk *index.Block) error {
 
 // encode writes blk into the transaction's staged pages.
 func (x *txIndex) encode(blk *index.Block) error {
-	b, err := blk.AppendBinary(make([]byte, 0, x.bsize), int(x.bsize))
+	// Encoded into scratch: writeStream copies it into the staged pages.
+	b, err := blk.AppendBinary(x.tx.blkBuf[:0], int(x.bsize))
 	if err != nil {
 		return &RecordError{Record: x.fe.num(), Err: err}
 	}
+	x.tx.blkBuf = b[:0]
 	if _, err := mft.NextUSN(b); err != nil {
 		return err
 	}

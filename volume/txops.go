@@ -180,7 +180,9 @@ func (fi nameInfo) fileName(parent mft.FileRef, name []uint16, ns mft.Namespace,
 // addName gives fe a new name in dir: the $FILE_NAME attribute(s) (with
 // a DOS twin when the volume options ask for one) and the index entries.
 func (tx *Tx) addName(fe *fileEdit, dir *File, name string) error {
-	units := mft.NameUnits(name)
+	// Scratch: the name is encoded into the value and the key below.
+	tx.nameUnits = appendUnits(tx.nameUnits[:0], name)
+	units := tx.nameUnits
 	fi, err := fe.info()
 	if err != nil {
 		return err
@@ -206,13 +208,13 @@ func (tx *Tx) addName(fe *fileEdit, dir *File, name string) error {
 			names = append(names, nm{mft.NameUnits(short), mft.NamespaceDOS})
 		}
 	}
-	if n := len(fe.all(mft.AttrFileName)) + len(names); n > MaxLinks {
+	if n := fe.count(mft.AttrFileName) + len(names); n > MaxLinks {
 		return fmt.Errorf("%w: record %d would have %d names; NTFS allows %d", ErrInvalid, fe.num(), n, MaxLinks)
 	}
 	parent := dir.Ref()
 	for _, n := range names {
 		fn := fi.fileName(parent, n.units, n.ns, false)
-		val, err := fn.AppendBinary(make([]byte, 0, fileNameLen(n.units)))
+		val, err := fn.AppendBinary(tx.slab.bytes(fileNameLen(n.units)))
 		if err != nil {
 			return err
 		}
@@ -224,7 +226,7 @@ func (tx *Tx) addName(fe *fileEdit, dir *File, name string) error {
 		return err
 	}
 	for _, n := range names {
-		key, err := fi.fileName(parent, n.units, n.ns, true).AppendBinary(make([]byte, 0, fileNameLen(n.units)))
+		key, err := fi.fileName(parent, n.units, n.ns, true).AppendBinary(tx.slab.bytes(fileNameLen(n.units)))
 		if err != nil {
 			return err
 		}
@@ -244,7 +246,7 @@ func (tx *Tx) indexInsert(dir mft.RecordNumber, ref mft.FileRef, key []byte) err
 	if err != nil {
 		return err
 	}
-	x, err := tx.openIndex(dfe, nameI30, tx.v.fileNameCompare)
+	x, err := tx.openIndex(dfe, nameI30, tx.nameCompare())
 	if err != nil {
 		return err
 	}
@@ -267,7 +269,7 @@ func (tx *Tx) indexDelete(dir mft.RecordNumber, key []byte) error {
 	if err != nil {
 		return err
 	}
-	x, err := tx.openIndex(dfe, nameI30, tx.v.fileNameCompare)
+	x, err := tx.openIndex(dfe, nameI30, tx.nameCompare())
 	if err != nil {
 		return err
 	}
@@ -299,8 +301,15 @@ func (tx *Tx) touch(fe *fileEdit, modified bool) {
 	if modified {
 		si.Modified = tx.now
 	}
-	if val, err := si.AppendBinary(make([]byte, 0, len(r.attr().Value))); err == nil {
-		r.attr().Value = val
+	// Encoded on the stack and copied over the old value when the size is
+	// the same (the record's bytes are the transaction's own).
+	var buf [0x48]byte
+	if val, err := si.AppendBinary(buf[:0]); err == nil {
+		if cur := r.attr().Value; len(cur) == len(val) {
+			copy(cur, val)
+		} else {
+			r.attr().Value = append(make([]byte, 0, len(cur)), val...)
+		}
 		fe.changed(r)
 	}
 }
@@ -391,7 +400,7 @@ func (tx *Tx) removeName(dir *File, e DirEntry) error {
 	// Drop the attributes (walk backwards per record so indexes stay valid).
 	// The last names stay in the freed record, as Windows and ntfs-3g
 	// leave them, so that undelete tools still find the file's name.
-	last := len(fe.all(mft.AttrFileName)) == len(gone)
+	last := fe.count(mft.AttrFileName) == len(gone)
 	for _, fn := range gone {
 		if last {
 			break

@@ -1,6 +1,7 @@
 package volume
 
 import (
+	"bytes"
 	"fmt"
 	"slices"
 	"sort"
@@ -37,7 +38,7 @@ type phaseTag struct {
 // in device order within a phase.
 func (tx *Tx) writePhases(exts []stagedExtent) ([phaseCount][]stagedExtent, error) {
 	var out [phaseCount][]stagedExtent
-	tags, err := tx.phaseTags()
+	tags, err := tx.phaseTags(exts)
 	if err != nil {
 		return out, err
 	}
@@ -96,8 +97,15 @@ func (tx *Tx) writePhases(exts []stagedExtent) ([phaseCount][]stagedExtent, erro
 				for k := range old {
 					old[k] |= b[k]
 				}
-				add(phaseNew, off, old)
-				add(phaseLast, off, b)
+				if bytes.Equal(old, b) {
+					// No bit cleared: the final bytes are safe from the
+					// start, and written once (a phase, and its sync, less
+					// when nothing is freed).
+					add(phaseNew, off, b)
+				} else {
+					add(phaseNew, off, old)
+					add(phaseLast, off, b)
+				}
 			} else {
 				add(ph[i], off, b)
 			}
@@ -112,9 +120,12 @@ func (tx *Tx) writePhases(exts []stagedExtent) ([phaseCount][]stagedExtent, erro
 
 // phaseTags lists the device ranges of the records, INDX blocks, bitmaps
 // and $MFTMirr the transaction wrote, with their phases; later tags win.
-func (tx *Tx) phaseTags() ([]phaseTag, error) {
+// exts are the staged extents, in device order.
+func (tx *Tx) phaseTags(exts []stagedExtent) ([]phaseTag, error) {
 	v := tx.v
-	var tags []phaseTag
+	// One tag per record and block, as a rule (a few more for bitmaps and
+	// records in two runs).
+	tags := make([]phaseTag, 0, len(tx.recAct)+len(tx.blkAct)+16)
 	tag := func(s *Stream, off, n int64, ph uint8) error {
 		rs, err := s.deviceRanges(off, n)
 		if err != nil {
@@ -264,8 +275,12 @@ func (tx *Tx) phaseTags() ([]phaseTag, error) {
 	for _, r := range recs {
 		n := r.n
 		off := r.ranges[0].off
+		// Whether it is in use after: from its staged bytes (every
+		// pending encoding is staged by now), else through the overlay.
 		is := false
-		if _, err := v.ov.ReadAt(hdr, off); err == nil {
+		if b := stagedAt(exts, off, int64(len(hdr))); b != nil {
+			is = inUse(b)
+		} else if _, err := v.ov.ReadAt(hdr, off); err == nil {
 			is = inUse(hdr)
 		}
 		wasUsed := was(off)
@@ -288,4 +303,14 @@ func (tx *Tx) phaseTags() ([]phaseTag, error) {
 		}
 	}
 	return tags, nil
+}
+
+// stagedAt returns the n staged bytes at device offset off when one of
+// exts (in device order) holds them all, else nil.
+func stagedAt(exts []stagedExtent, off, n int64) []byte {
+	i := sort.Search(len(exts), func(i int) bool { return exts[i].Off+int64(len(exts[i].Data)) > off })
+	if i == len(exts) || exts[i].Off > off || off+n > exts[i].Off+int64(len(exts[i].Data)) {
+		return nil
+	}
+	return exts[i].Data[off-exts[i].Off : off-exts[i].Off+n]
 }

@@ -3,6 +3,7 @@ package volume
 import (
 	"errors"
 	"fmt"
+	"io"
 	"sort"
 	"strings"
 
@@ -11,28 +12,45 @@ import (
 
 // readRecord reads record n as the transaction sees it, as a private copy.
 func (tx *Tx) readRecord(n mft.RecordNumber) (*mft.Record, error) {
-	tx.readAhead(n)
-	raw, err := tx.v.rawRecordFrom(tx.v.mft, n)
-	if err != nil {
-		return nil, err
-	}
-	// Room for the attributes an edit adds (a name, a list) without
-	// growing the slice.
-	rec := &mft.Record{Attrs: make([]mft.Attr, 0, 8)}
-	if err := tx.v.decodeRecordInto(rec, n, raw); err != nil {
+	rec := &mft.Record{}
+	if err := tx.readRecordInto(rec, n); err != nil {
 		return nil, err
 	}
 	return rec, nil
+}
+
+// readRecordInto is readRecord decoding into rec, with the raw bytes and
+// attributes carved from the transaction's slab.
+func (tx *Tx) readRecordInto(rec *mft.Record, n mft.RecordNumber) error {
+	tx.readAhead(n)
+	v := tx.v
+	s := v.mft
+	if n >= mft.RecordNumber(s.size/int64(v.recordSize)) {
+		return &RecordError{Record: n, Err: fmt.Errorf("beyond the end of $MFT (%d records)", s.size/int64(v.recordSize))}
+	}
+	raw := tx.slab.rawRecord(v.recordSize)
+	if off := int64(n) * int64(v.recordSize); !tx.window.read(s, raw, off) {
+		if _, err := s.ReadAt(raw, off); err != nil && err != io.EOF {
+			return &RecordError{Record: n, Err: err}
+		}
+	}
+	// Room for one attribute more (the name a link adds) without growing
+	// the slice: a slice of 8 for every record made the attributes the
+	// largest part of a transaction's memory.
+	rec.Attrs = tx.slab.attrSlice(attrsHint(raw) + 1)
+	return v.decodeRecordInto(rec, n, raw)
 }
 
 // readAheadBytes is how much of $MFT a transaction reads at once when it
 // edits records in order.
 const readAheadBytes = 64 << 10
 
-// readAhead loads the $MFT bytes after record n into the page cache in
-// one read when records are being read in order (the second of two
-// consecutive ones), so that the next records are found there instead of
-// being read one page at a time. Errors are left to the record's own read.
+// readAhead reads the $MFT bytes after record n in one read when records
+// are being read in order (the second of two consecutive ones), so that
+// the next records are not read one page at a time: into the
+// transaction's window (txahead.go) when they lie in one run on the
+// device, otherwise into the page cache. Errors are left to the record's
+// own read.
 func (tx *Tx) readAhead(n mft.RecordNumber) {
 	v := tx.v
 	seq := n == tx.lastRead+1
@@ -45,7 +63,25 @@ func (tx *Tx) readAhead(n mft.RecordNumber) {
 	if cap(tx.aheadBuf) < int(k) {
 		tx.aheadBuf = make([]byte, readAheadBytes)
 	}
-	if _, err := v.mft.ReadAt(tx.aheadBuf[:k], off); err == nil {
+	tx.window = mftWindow{} // its buffer is read into
+	buf := tx.aheadBuf[:k]
+	// From the start of record n's page, so that the window also serves
+	// the page staged under the record.
+	if at := off % overlayPage; at > 0 && int64(len(buf)) > at+int64(v.recordSize) {
+		if r, ok := v.mft.deviceRange(off-at, k); ok && r.off%overlayPage == 0 {
+			off -= at
+		}
+	}
+	if r, ok := v.mft.deviceRange(off, k); ok {
+		// In one run: read from the overlay, past the page cache (the
+		// window serves the records and the pages staged under them).
+		if _, err := v.ov.ReadAt(buf, r.off); err == nil {
+			tx.aheadEnd = off + k
+			tx.window.set(v.mft, buf, off)
+		}
+		return
+	}
+	if _, err := v.mft.ReadAt(buf, off); err == nil {
 		tx.aheadEnd = off + k
 	}
 }
@@ -56,7 +92,7 @@ func (tx *Tx) readAhead(n mft.RecordNumber) {
 func (tx *Tx) putRecord(rec *mft.Record, action string) error {
 	v := tx.v
 	n := rec.Number
-	if fe := tx.files[n]; fe != nil {
+	if fe := tx.files.get(n); fe != nil {
 		fe.view = nil
 		if !fe.holds(rec) {
 			tx.forget(fe) // written from another copy: the cached one is stale
@@ -335,7 +371,7 @@ func (a attrRef) attr() *mft.Attr { return &a.r.rec.Attrs[a.i] }
 // fileEdit instead of decoding its records again; one left dirty by an
 // operation that failed half way is decoded again from what was saved.
 func (tx *Tx) editFile(n mft.RecordNumber) (*fileEdit, error) {
-	if fe := tx.files[n]; fe != nil && fe.num() == n && fe.clean() {
+	if fe := tx.files.get(n); fe != nil && fe.num() == n && fe.clean() {
 		return fe, nil
 	}
 	fe, err := tx.loadFile(n)
@@ -368,34 +404,32 @@ func (fe *fileEdit) holds(rec *mft.Record) bool {
 
 // keep caches fe under the numbers of all its records.
 func (tx *Tx) keep(fe *fileEdit) {
-	if tx.files == nil {
-		tx.files = map[mft.RecordNumber]*fileEdit{}
-	}
 	for _, r := range fe.recs {
-		old := tx.files[r.rec.Number]
+		old := tx.files.get(r.rec.Number)
 		if old == fe {
 			continue
 		}
 		if old != nil {
 			tx.forget(old)
 		}
-		tx.files[r.rec.Number] = fe
+		tx.files.set(r.rec.Number, fe)
 	}
 }
 
 // forget drops fe from the cache.
 func (tx *Tx) forget(fe *fileEdit) {
 	for _, r := range fe.recs {
-		if tx.files[r.rec.Number] == fe {
-			delete(tx.files, r.rec.Number)
+		if tx.files.get(r.rec.Number) == fe {
+			tx.files.set(r.rec.Number, nil)
 		}
 	}
 }
 
 // loadFile decodes record n and its extension records.
 func (tx *Tx) loadFile(n mft.RecordNumber) (*fileEdit, error) {
-	rec, err := tx.readRecord(n)
-	if err != nil {
+	slot := tx.slab.file()
+	rec := &slot.rec
+	if err := tx.readRecordInto(rec, n); err != nil {
 		return nil, err
 	}
 	if !rec.InUse() {
@@ -404,7 +438,10 @@ func (tx *Tx) loadFile(n mft.RecordNumber) (*fileEdit, error) {
 	if !rec.IsBase() {
 		return nil, fmt.Errorf("volume: record %d is an extension record of %d", n, rec.Base.Record())
 	}
-	fe := &fileEdit{tx: tx, recs: []*editRec{{rec: rec}}}
+	slot.er.rec = rec
+	slot.recs[0] = &slot.er
+	fe := &slot.fe
+	fe.tx, fe.recs = tx, slot.recs[:1:1]
 	if al := rec.Find(mft.AttrAttributeList, nil); al != nil {
 		list, err := tx.v.attrListOf(rec, al)
 		if err != nil {
@@ -475,6 +512,19 @@ func (fe *fileEdit) all(t mft.AttrType) []attrRef {
 		}
 	}
 	return out
+}
+
+// count is len(fe.all(t)) without building the list.
+func (fe *fileEdit) count(t mft.AttrType) int {
+	n := 0
+	for _, r := range fe.recs {
+		for i := range r.rec.Attrs {
+			if r.rec.Attrs[i].Type == t {
+				n++
+			}
+		}
+	}
+	return n
 }
 
 // changed marks the record holding a as dirty.
@@ -566,7 +616,7 @@ func (fe *fileEdit) save() error {
 	}
 	// Link count: the number of $FILE_NAME attributes (DOS names count).
 	base := fe.base()
-	base.LinkCount = uint16(len(fe.all(mft.AttrFileName)))
+	base.LinkCount = uint16(fe.count(mft.AttrFileName))
 	for _, r := range fe.recs {
 		if !r.dirty && !r.isNew {
 			continue

@@ -153,7 +153,8 @@ func links(img string, files, per int) error {
 			defer pprof.StopCPUProfile()
 		}
 	}
-	cpu0 := cpuTime()
+	cpu0, flt0 := cpuTime(), faults()
+	u0, s0 := userSys()
 	start := time.Now()
 	v, cd, j, err := openTimed(img)
 	if err != nil {
@@ -180,7 +181,8 @@ func links(img string, files, per int) error {
 		return err
 	}
 	end := time.Now()
-	cpu := cpuTime() - cpu0
+	cpu, flt := cpuTime()-cpu0, faults()-flt0
+	u1, s1 := userSys()
 	fmt.Printf("ntfsedit library: %d hard links in one transaction (open, link, commit, close): %.3f s (open %.1f ms, links %.1f ms, commit %.1f ms)\n",
 		files*per, end.Sub(start).Seconds(), ms(opened.Sub(start)), ms(staged.Sub(opened)), ms(committed.Sub(staged)))
 	io := j.write + j.remove + time.Duration(cd.writeTime.Load()+cd.syncTime.Load())
@@ -189,7 +191,8 @@ func links(img string, files, per int) error {
 		float64(j.bytes)/(1<<20), ms(j.write), ms(j.remove), cd.writes.Load(), float64(cd.wbytes.Load())/(1<<20),
 		ms(time.Duration(cd.writeTime.Load())), cd.syncs.Load(), ms(time.Duration(cd.syncTime.Load())))
 	if cpu0 >= 0 {
-		fmt.Printf("  process CPU (user+sys) %.1f ms; wall outside commit I/O %.1f ms\n", ms(cpu), ms(end.Sub(start)-io))
+		fmt.Printf("  process CPU (user+sys) %.1f ms (user %.1f, sys %.1f), %d page faults; wall outside commit I/O %.1f ms\n",
+			ms(cpu), ms(u1-u0), ms(s1-s0), flt, ms(end.Sub(start)-io))
 	}
 	return nil
 }
