@@ -15,6 +15,21 @@ interop:
 bench:
     bench/run.sh
 
+# the other benchmarks: writer (10k links vs ntfs-3g ln), check (vs ntfsck -n),
+# mkfs (1 TiB vs mkntfs), mkfs --from (20k files vs mkntfs + cp through ntfs-3g), timeline
+bench-writer:
+    bench/writer.sh
+
+bench-check:
+    bench/check.sh
+
+bench-mkfs:
+    bench/mkfs.sh
+    bench/mkfs-from.sh
+
+bench-timeline:
+    bench/timeline.sh
+
 # run every Fuzz target for FUZZTIME (default 20s) each
 fuzz:
     for pkg in $(go list ./...); do \
