@@ -355,15 +355,15 @@ func (w *indexWalk) entry(e *index.Entry, vcn mft.VCN) {
 // what Windows leaves on its own volumes (the Windows XP, 7 and 10 images
 // the tests read): the entries of NTFS's metadata files (records below
 // 24, hidden+system files, and every file under $Extend such as
-// $TxfLog's $Tops and $TxfLog.blf) keep stale sizes, often 0; and Windows updates a file's sizes only in the
-// entry of the name it was opened by, so the other links of a hard-linked
-// file go stale. Those are warnings, and so are files with a separate DOS
-// name. For any other file Windows rewrites
+// $TxfLog's $Tops and $TxfLog.blf) keep stale sizes, often 0; and Windows
+// updates a file's sizes only in the entry of the name it was opened by, so
+// the other links of a hard-linked file go stale. Those are notes; files
+// with a separate DOS name get a warning. For any other file Windows rewrites
 // the entry when the file is closed, so a size that differs is an error.
 func (c *checker) sizeSeverity(r, dir mft.RecordNumber, ri *checkRec) Severity {
 	const hiddenSystem = uint32(mft.FileHidden | mft.FileSystem)
 	if r < 24 || ri.fileAttrs&hiddenSystem == hiddenSystem || c.extendDirs[dir] {
-		return SevWarning
+		return SevNote
 	}
 	links := 0
 	for _, nm := range c.namesOf(r) {
@@ -375,7 +375,7 @@ func (c *checker) sizeSeverity(r, dir mft.RecordNumber, ri *checkRec) Severity {
 		links++
 	}
 	if links > 1 {
-		return SevWarning
+		return SevNote
 	}
 	return SevError
 }

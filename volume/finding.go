@@ -65,13 +65,18 @@ type Severity uint8
 const (
 	// SevError is an inconsistency chkdsk would fix.
 	SevError Severity = iota
-	// SevWarning is a deviation Windows itself produces or tolerates (for
-	// example a stale size in a directory entry); it is reported but does not
+	// SevWarning is a deviation Windows tolerates (a space leak, a stale
+	// size whose cause we could not verify); it is reported but does not
 	// make the volume unclean.
 	SevWarning
+	// SevNote is what Windows itself leaves on every volume it writes (the
+	// stale sizes in the directory entries of its metadata files and of
+	// the other names of a hard-linked file). `check` lists notes only with
+	// --all.
+	SevNote
 )
 
-var severityNames = [...]string{SevError: "error", SevWarning: "warning"}
+var severityNames = [...]string{SevError: "error", SevWarning: "warning", SevNote: "note"}
 
 func (s Severity) String() string {
 	if int(s) < len(severityNames) {

@@ -183,7 +183,7 @@ func (r *repairer) fixAll(findings []Finding, opts RepairOptions) error {
 }
 
 // actionable drops the findings repair leaves alone: stale sizes in
-// directory entries that the checker reports as warnings, because Windows
+// directory entries that the checker reports as warnings or notes, because Windows
 // leaves them so on its own volumes (the entries of metadata files, the
 // other names of a hard-linked file); and entry flags of system files
 // reported as warnings.
@@ -191,7 +191,7 @@ func actionable(fs []Finding) []Finding {
 	var out []Finding
 	for _, f := range fs {
 		switch {
-		case f.Severity == SevWarning && f.Code == CodeEntrySize:
+		case f.Severity != SevError && f.Code == CodeEntrySize:
 			continue
 		case f.Severity == SevWarning && f.Code == CodeEntryFlags && f.Ref.Record() < mft.RecordFirstUser:
 			continue

@@ -11,10 +11,11 @@ import (
 func init() {
 	register(&command{
 		name:  "check",
-		short: "Check the volume's consistency as chkdsk does; one finding per line (NDJSON with --json). Exit status 0 clean (warnings allowed), 1 errors found, 2 unreadable.",
+		short: "Check the volume's consistency as chkdsk does; one finding per line (NDJSON with --json). Exit status 0 clean (warnings allowed), 1 errors found, 2 unreadable.\nNotes (what Windows itself leaves on every volume, such as stale sizes in the\ndirectory entries of metadata files) are counted, and listed only with --all.",
 		run:   runCheck,
 		setup: func(fs *flag.FlagSet, o *opts) {
 			fs.BoolVar(&o.quiet, "quiet", false, "no progress line on a terminal")
+			fs.BoolVar(&o.all, "all", false, "list notes too")
 		},
 		// IMAGE only.
 		minArgs: 0, maxArgs: 0,
@@ -50,12 +51,18 @@ func runCheck(e *env, o *opts, args []string) error {
 	if err != nil {
 		return &usageError{fmt.Sprintf("cannot check: %v", err)}
 	}
-	var errs, warns int
+	var errs, warns, notes int
 	for _, f := range findings {
-		if f.Severity == volume.SevError {
+		switch f.Severity {
+		case volume.SevError:
 			errs++
-		} else {
+		case volume.SevWarning:
 			warns++
+		default:
+			notes++
+			if !o.all {
+				continue
+			}
 		}
 		if o.json {
 			if err := jsonLine(e.stdout, f); err != nil {
@@ -66,7 +73,7 @@ func runCheck(e *env, o *opts, args []string) error {
 		fmt.Fprintln(e.stdout, f.String())
 	}
 	if !o.json {
-		fmt.Fprintf(e.stdout, "%d errors, %d warnings (%d records)\n", errs, warns, v.Records())
+		fmt.Fprintf(e.stdout, "%d errors, %d warnings, %d notes (%d records)\n", errs, warns, notes, v.Records())
 	}
 	if errs > 0 {
 		e.failed = true
