@@ -552,7 +552,7 @@ func (c *checker) claimRuns(num, base mft.RecordNumber, a *mft.Attr, res *batchR
 	vcn := int64(a.StartVCN)
 	for _, r := range a.Runs {
 		if !r.Sparse {
-			if r.Start < 0 || int64(r.Start)+r.Length > c.v.clusters {
+			if runBeyond(r, c.v.clusters) {
 				add(Finding{Code: CodeAttrCorrupt, Attr: a.Type.String(), VCN: vcn, LCN: int64(r.Start), Count: r.Length,
 					Message: fmt.Sprintf("record %d: %s run at VCN %d (LCN %d, %d clusters) lies beyond the volume's %d clusters", num, attrLabel(a), vcn, r.Start, r.Length, c.v.clusters)})
 			} else {

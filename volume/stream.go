@@ -131,7 +131,7 @@ func (v *Volume) buildStream(what string, exts []*mft.Attr, complete bool) (*Str
 		return nil, fmt.Errorf("volume: %s: runlist covers %d clusters, data size %d needs %d", what, next, s.size, need)
 	}
 	for _, e := range s.runs {
-		if !e.Sparse && (int64(e.Start)+e.Length > v.clusters || e.Start < 0) {
+		if !e.Sparse && runBeyond(e.Run, v.clusters) {
 			return nil, fmt.Errorf("volume: %s: run at LCN %d (+%d clusters) beyond the volume's %d clusters", what, e.Start, e.Length, v.clusters)
 		}
 	}
@@ -326,3 +326,10 @@ func (s *Stream) ReadAll() ([]byte, error) {
 
 // Reader returns an io.Reader over the stream from the start.
 func (s *Stream) Reader() io.Reader { return io.NewSectionReader(s, 0, s.size) }
+
+// runBeyond reports whether run r (not sparse) reaches outside a volume of
+// clusters clusters. It never overflows: a start near the top of int64 plus
+// a length must not wrap around to a small number and pass.
+func runBeyond(r mft.Run, clusters int64) bool {
+	return r.Start < 0 || int64(r.Start) > clusters || r.Length < 0 || r.Length > clusters-int64(r.Start)
+}
