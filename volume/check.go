@@ -265,7 +265,7 @@ func (c *checker) addPaths() {
 			if p := pathOf(f.Parent); p != "" {
 				f.Path = JoinPath(p, f.Name)
 			}
-		case f.Record != 0 || f.Code == CodeMFTBitmap || f.Code == CodeRecordFixup || f.Code == CodeRecordHeader:
+		case f.Record != 0 || f.Code == CodeMFTBitmap || f.Code == CodeRecordFixup || f.Code == CodeRecordHeader || f.Code == CodeRecordNumber || f.Code == CodeDirFlag:
 			f.Path = pathOf(f.Record)
 		}
 	}

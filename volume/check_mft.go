@@ -141,7 +141,8 @@ func (c *checker) scanMFT() error {
 			c.dirs = append(c.dirs, mft.RecordNumber(r))
 		}
 		if ri.flags&flagBad == 0 && (ri.flags&flagDir != 0) != (ri.flags&flagI30 != 0) {
-			c.add(Finding{Code: CodeRecordHeader, Record: mft.RecordNumber(r), Offset: c.recordDevOffset(mft.RecordNumber(r), 0x16),
+			c.add(Finding{Code: CodeDirFlag, Record: mft.RecordNumber(r), Offset: c.recordDevOffset(mft.RecordNumber(r), 0x16),
+				Want: b2i(ri.flags&flagI30 != 0), Got: b2i(ri.flags&flagDir != 0),
 				Message: fmt.Sprintf("record %d: directory flag %v but $I30 $INDEX_ROOT present %v", r, ri.flags&flagDir != 0, ri.flags&flagI30 != 0)})
 		}
 	}
@@ -331,7 +332,7 @@ func (c *checker) scanRecord(num mft.RecordNumber, raw []byte, rec *mft.Record, 
 		}
 	}
 	if rec.HasNumber && rec.Number != num&0xFFFFFFFF {
-		add(Finding{Code: CodeRecordHeader, Offset: c.recordDevOffset(num, 0x2C),
+		add(Finding{Code: CodeRecordNumber, Offset: c.recordDevOffset(num, 0x2C), Want: int64(num & 0xFFFFFFFF), Got: int64(rec.Number),
 			Message: fmt.Sprintf("record %d: header says it is record %d", num, rec.Number)})
 	}
 	c.scanAttrs(num, base, rec, ri, res, add)

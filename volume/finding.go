@@ -24,6 +24,8 @@ const (
 	// File records.
 	CodeRecordFixup     Code = "record-fixup"     // torn write: a sector's update sequence number differs; Record, Offset
 	CodeRecordHeader    Code = "record-header"    // bad magic, sizes, offsets; Record, Offset
+	CodeRecordNumber    Code = "record-number"    // the header's record number (0x2C) is another's; Record, Offset, Want, Got
+	CodeDirFlag         Code = "record-dir-flag"  // directory flag vs a $I30 $INDEX_ROOT; Record, Offset, Want (1: the record has one), Got (1: flag set)
 	CodeAttrOrder       Code = "attr-order"       // attributes not sorted by type then name; Record, Attr
 	CodeAttrInstance    Code = "attr-instance"    // duplicate instance, or instance ≥ next instance; Record, Attr
 	CodeAttrCorrupt     Code = "attr-corrupt"     // an attribute or its value cannot be decoded; Record, Attr

@@ -1,6 +1,7 @@
 package volume
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"sort"
@@ -259,6 +260,38 @@ func (r *repairer) pass(fs []Finding) ([]Finding, error) {
 		} else {
 			r.did(f, "free", "record %d: unreadable, freed", f.Record)
 		}
+	}
+
+	// Header fields of records that otherwise read: the record number
+	// at 0x2C, and the directory flag set to match the $I30 root.
+	for _, f := range by[CodeRecordNumber] {
+		if done[f.Record] {
+			continue
+		}
+		n := f.Record
+		if err := tx.patchRecord(n, func(b []byte) { binary.LittleEndian.PutUint32(b[0x2C:], uint32(n)) }); err != nil {
+			unfixed = append(unfixed, f)
+			continue
+		}
+		r.did(f, "record-number", "record %d: header record number set to %d", n, n)
+	}
+	for _, f := range by[CodeDirFlag] {
+		if done[f.Record] {
+			continue
+		}
+		dir := f.Want == 1
+		err := tx.patchRecord(f.Record, func(b []byte) {
+			fl := binary.LittleEndian.Uint16(b[0x16:]) &^ uint16(mft.RecordDirectory)
+			if dir {
+				fl |= uint16(mft.RecordDirectory)
+			}
+			binary.LittleEndian.PutUint16(b[0x16:], fl)
+		})
+		if err != nil {
+			unfixed = append(unfixed, f)
+			continue
+		}
+		r.did(f, "dir-flag", "record %d: directory flag %s to match its $I30 index", f.Record, map[bool]string{true: "set", false: "cleared"}[dir])
 	}
 
 	// Attributes out of order, instance numbers repeated or too high.

@@ -135,6 +135,27 @@ func (tx *Tx) blankRecord(n mft.RecordNumber, seq uint16) (*mft.Record, error) {
 	}, nil
 }
 
+// patchRecord applies edit to the header of record n (which must pass its
+// fixups), then protects and stages it.
+func (tx *Tx) patchRecord(n mft.RecordNumber, edit func(b []byte)) error {
+	raw, err := tx.v.RawRecord(n)
+	if err != nil {
+		return err
+	}
+	b := append([]byte(nil), raw...)
+	if err := mft.ApplyFixups(b); err != nil {
+		return fmt.Errorf("volume: record %d: %w", n, err)
+	}
+	edit(b)
+	if _, err := mft.NextUSN(b); err != nil {
+		return err
+	}
+	if err := mft.ProtectFixups(b); err != nil {
+		return err
+	}
+	return tx.putRawRecord(n, b, "update")
+}
+
 // putRawRecord stages the protected bytes b of record n in $MFT and, for
 // mirrored records, in $MFTMirr.
 func (tx *Tx) putRawRecord(n mft.RecordNumber, b []byte, action string) error {

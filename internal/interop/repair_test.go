@@ -5,6 +5,7 @@ package interop
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"os"
@@ -343,6 +344,14 @@ var repairCases = []repairCase{
 	{name: "attr-instance-repeated", corrupt: func(t *testing.T, img string, ref *volume.Volume) []volume.Finding {
 		fatal(t, corrupt.AttrInstance(img, "/only.txt"))
 		return []volume.Finding{{Code: volume.CodeAttrInstance, Record: refFile(t, ref, "/only.txt").Number()}}
+	}},
+	{name: "record-number", corrupt: func(t *testing.T, img string, ref *volume.Volume) []volume.Finding {
+		n := editRecord(t, img, ref, "/only.txt", func(b []byte) { binary.LittleEndian.PutUint32(b[0x2C:], 12345) })
+		return []volume.Finding{{Code: volume.CodeRecordNumber, Record: n, Want: int64(n), Got: 12345}}
+	}},
+	{name: "dir-flag-on-file", corrupt: func(t *testing.T, img string, ref *volume.Volume) []volume.Finding {
+		n := editRecord(t, img, ref, "/only.txt", func(b []byte) { b[0x16] |= byte(mft.RecordDirectory) })
+		return []volume.Finding{{Code: volume.CodeDirFlag, Record: n, Want: 0, Got: 1}}
 	}},
 	{name: "record-signature", gone: []string{"/dir1/dir2/deep.txt"}, corrupt: func(t *testing.T, img string, ref *volume.Volume) []volume.Finding {
 		n := editRecord(t, img, ref, "/dir1/dir2/deep.txt", func([]byte) {})
