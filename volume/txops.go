@@ -147,7 +147,19 @@ func (fe *fileEdit) info() (nameInfo, error) {
 		}
 	}
 	if r, ok := fe.find(mft.AttrReparsePoint, nil); ok {
-		v := r.attr().Value
+		a := r.attr()
+		v := a.Value
+		if a.NonResident {
+			// Written by Windows for large reparse data; the tag is its
+			// first four bytes.
+			v = nil
+			if st, err := fe.tx.v.newStream("$REPARSE_POINT", []*mft.Attr{a}); err == nil {
+				b := make([]byte, 4)
+				if st.readFull(b, 0) == nil {
+					v = b
+				}
+			}
+		}
 		if len(v) >= 4 {
 			fi.tag = reparse.Tag(le32(v))
 			fi.hasTag = true
