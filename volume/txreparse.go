@@ -82,25 +82,15 @@ func (tx *Tx) setReparse(n mft.RecordNumber, p reparse.Point) error {
 	if err := tx.reparseIndexInsert(p.Tag, fe.ref()); err != nil {
 		return err
 	}
-	after, err := fe.info()
-	if err != nil {
-		return err
-	}
+	// The index copies of the names are rewritten in place; like
+	// FSCTL_SET_REPARSE_POINT, this leaves the parents' times alone.
+	var names []mft.FileName
 	for _, ar := range fe.all(mft.AttrFileName) {
 		fn, err := mft.DecodeFileName(ar.attr().Value)
 		if err != nil {
 			return &RecordError{Record: n, Err: err}
 		}
-		key, err := after.fileName(fn.Parent, fn.Name, fn.Namespace, true).AppendBinary(nil)
-		if err != nil {
-			return err
-		}
-		if err := tx.indexDelete(fn.Parent.Record(), key); err != nil {
-			return err
-		}
-		if err := tx.indexInsert(fn.Parent.Record(), fe.ref(), key); err != nil {
-			return err
-		}
+		names = append(names, fn)
 	}
-	return nil
+	return tx.refreshIndexCopies(fe, names)
 }
