@@ -94,9 +94,11 @@ func (tx *Tx) rebuildClusterBitmap() ([]bitDiff, error) {
 		if r.Sparse || r.Start < 0 {
 			return
 		}
-		for c := int64(r.Start); c < int64(r.Start)+r.Length && c < bm.limit; c++ {
-			want[c>>3] |= 1 << (c & 7)
+		start := int64(r.Start)
+		if start >= bm.limit {
+			return
 		}
+		setBytesRange(want, start, min(r.Length, bm.limit-start))
 	}
 	rs := int64(v.recordSize)
 	buf := make([]byte, scanBatch*rs)
@@ -126,4 +128,18 @@ func (tx *Tx) rebuildClusterBitmap() ([]bitDiff, error) {
 		}
 	}
 	return tx.syncBits(bm, want, clearOK), nil
+}
+
+// setBytesRange sets n bits of bitmap b from bit start, whole bytes at a
+// time where it can.
+func setBytesRange(b []byte, start, n int64) {
+	for ; n > 0 && start&7 != 0; start, n = start+1, n-1 {
+		b[start>>3] |= 1 << (start & 7)
+	}
+	for ; n >= 8; start, n = start+8, n-8 {
+		b[start>>3] = 0xFF
+	}
+	for ; n > 0; start, n = start+1, n-1 {
+		b[start>>3] |= 1 << (start & 7)
+	}
 }

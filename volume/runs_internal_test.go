@@ -37,3 +37,19 @@ func TestRunBeyond(t *testing.T) {
 		t.Errorf("runBeyond(%+v) = false for a run that wraps around", runs[0])
 	}
 }
+
+// TestSetBytesRange compares setBytesRange with setting bit by bit.
+func TestSetBytesRange(t *testing.T) {
+	for start := int64(0); start < 24; start++ {
+		for n := int64(0); n < 40; n++ {
+			got, want := make([]byte, 8), make([]byte, 8)
+			setBytesRange(got, start, n)
+			for c := start; c < start+n; c++ {
+				want[c>>3] |= 1 << (c & 7)
+			}
+			if string(got) != string(want) {
+				t.Fatalf("setBytesRange(%d, %d) = %x, want %x", start, n, got, want)
+			}
+		}
+	}
+}
