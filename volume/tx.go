@@ -453,8 +453,7 @@ func (v *Volume) commit(tx *Tx) error {
 		v.rollback()
 		return err
 	}
-	j := encodeJournal(journalHeader{Serial: v.boot.Serial, Offset: v.info.Offset, Size: base.Size()}, jexts)
-	if err := v.journal.Write(j); err != nil {
+	if err := v.putJournal(journalHeader{Serial: v.boot.Serial, Offset: v.info.Offset, Size: base.Size()}, jexts); err != nil {
 		v.journal.Remove()
 		v.rollback()
 		return fmt.Errorf("volume: write journal (nothing changed on the volume): %w", err)
