@@ -47,31 +47,38 @@ type journalHeader struct {
 // errJournalIncomplete marks a journal cut short before its trailer.
 var errJournalIncomplete = errors.New("journal incomplete (cut short before commit)")
 
-func encodeJournal(h journalHeader, exts []stagedExtent) []byte {
+func encodeJournal(h journalHeader, blocks ...[]stagedExtent) []byte {
 	var b bytes.Buffer
-	b.Grow(int(journalLen(exts)))
-	writeJournal(&b, h, exts) // a bytes.Buffer does not fail
+	b.Grow(int(journalLen(blocks...)))
+	writeJournal(&b, h, blocks...) // a bytes.Buffer does not fail
 	return b.Bytes()
 }
 
-// journalLen is the size of the journal of exts.
-func journalLen(exts []stagedExtent) int64 {
+// journalLen is the size of the journal of the extents in blocks.
+func journalLen(blocks ...[]stagedExtent) int64 {
 	n := int64(journalHeaderLen + len(journalTrailer) + 4)
-	for _, e := range exts {
-		n += 16 + int64(len(e.Data))
+	for _, exts := range blocks {
+		for _, e := range exts {
+			n += 16 + int64(len(e.Data))
+		}
 	}
 	return n
 }
 
-// writeJournal writes the journal of exts to w, piece by piece (the
-// trailer's CRC-32C is carried along): the same bytes encodeJournal
-// returns, without a copy of every changed byte in memory.
-func writeJournal(w io.Writer, h journalHeader, exts []stagedExtent) error {
+// writeJournal writes the journal of the extents in blocks, in order, to
+// w, piece by piece (the trailer's CRC-32C is carried along): the same
+// bytes encodeJournal returns, without a copy of every changed byte in
+// memory.
+func writeJournal(w io.Writer, h journalHeader, blocks ...[]stagedExtent) error {
+	count := 0
+	for _, exts := range blocks {
+		count += len(exts)
+	}
 	var hdr [journalHeaderLen]byte
 	copy(hdr[:], journalMagic)
 	le := binary.LittleEndian
 	le.PutUint32(hdr[0x10:], journalVersion)
-	le.PutUint32(hdr[0x14:], uint32(len(exts)))
+	le.PutUint32(hdr[0x14:], uint32(count))
 	le.PutUint64(hdr[0x18:], h.Serial)
 	le.PutUint64(hdr[0x20:], uint64(h.Offset))
 	le.PutUint64(hdr[0x28:], uint64(h.Size))
@@ -80,16 +87,18 @@ func writeJournal(w io.Writer, h journalHeader, exts []stagedExtent) error {
 		return err
 	}
 	var eh [16]byte
-	for _, e := range exts {
-		le.PutUint64(eh[0:], uint64(e.Off))
-		le.PutUint32(eh[8:], uint32(len(e.Data)))
-		le.PutUint32(eh[12:], crc32.Checksum(e.Data, castagnoli))
-		sum = crc32.Update(crc32.Update(sum, castagnoli, eh[:]), castagnoli, e.Data)
-		if _, err := w.Write(eh[:]); err != nil {
-			return err
-		}
-		if _, err := w.Write(e.Data); err != nil {
-			return err
+	for _, exts := range blocks {
+		for _, e := range exts {
+			le.PutUint64(eh[0:], uint64(e.Off))
+			le.PutUint32(eh[8:], uint32(len(e.Data)))
+			le.PutUint32(eh[12:], crc32.Checksum(e.Data, castagnoli))
+			sum = crc32.Update(crc32.Update(sum, castagnoli, eh[:]), castagnoli, e.Data)
+			if _, err := w.Write(eh[:]); err != nil {
+				return err
+			}
+			if _, err := w.Write(e.Data); err != nil {
+				return err
+			}
 		}
 	}
 	var tr [len(journalTrailer) + 4]byte
@@ -99,13 +108,13 @@ func writeJournal(w io.Writer, h journalHeader, exts []stagedExtent) error {
 	return err
 }
 
-// putJournal writes the journal of exts to the volume's store, as it is
-// encoded when the store streams (JournalStreamer).
-func (v *Volume) putJournal(h journalHeader, exts []stagedExtent) error {
+// putJournal writes the journal of the extents in blocks to the volume's
+// store, as it is encoded when the store streams (JournalStreamer).
+func (v *Volume) putJournal(h journalHeader, blocks [][]stagedExtent) error {
 	if js, ok := v.journal.(JournalStreamer); ok {
-		return js.WriteJournal(func(w io.Writer) error { return writeJournal(w, h, exts) })
+		return js.WriteJournal(func(w io.Writer) error { return writeJournal(w, h, blocks...) })
 	}
-	return v.journal.Write(encodeJournal(h, exts))
+	return v.journal.Write(encodeJournal(h, blocks...))
 }
 
 // decodeJournal checks and decodes a journal file's bytes.

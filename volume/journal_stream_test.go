@@ -57,9 +57,18 @@ func TestJournalStreamed(t *testing.T) {
 			if got := journalLen(tc.exts); got != int64(len(want)) {
 				t.Errorf("journalLen = %d, want %d", got, len(want))
 			}
+			// Split in blocks (as changedBlocks returns them), the
+			// extents make the same journal.
+			var blocks [][]stagedExtent
+			for i := range tc.exts {
+				blocks = append(blocks, tc.exts[i:i+1], nil)
+			}
+			if got := encodeJournal(h, blocks...); !bytes.Equal(want, got) {
+				t.Errorf("encodeJournal of %d blocks (-want +got):\n%s", len(blocks), cmp.Diff(want, got))
+			}
 			path := filepath.Join(t.TempDir(), "j")
 			v := &Volume{journal: FileJournal(path)}
-			if err := v.putJournal(h, tc.exts); err != nil {
+			if err := v.putJournal(h, [][]stagedExtent{tc.exts[:len(tc.exts)/2], tc.exts[len(tc.exts)/2:]}); err != nil {
 				t.Fatal(err)
 			}
 			got, err := os.ReadFile(path)
@@ -124,5 +133,37 @@ func TestJournalStreamFails(t *testing.T) {
 	}
 	if _, _, err := decodeJournal(b); !errors.Is(err, errJournalIncomplete) {
 		t.Errorf("decodeJournal of the cut journal = %v, want errJournalIncomplete", err)
+	}
+}
+
+// changedBlocks finds every changed chunk of a commit changing one chunk
+// in two, over several blocks, in order.
+func TestChangedBlocks(t *testing.T) {
+	const chunks = 4 * extentBlock
+	old := make([]byte, chunks*journalChunk)
+	data := bytes.Clone(old)
+	var want []stagedExtent
+	for c := 0; c < chunks; c += 2 {
+		span := data[c*journalChunk : (c+1)*journalChunk]
+		span[c%journalChunk] = 1
+		want = append(want, stagedExtent{Off: 4096 + int64(c*journalChunk), Data: span})
+	}
+	dev := make([]byte, 4096+len(old)+4096)
+	blocks, err := changedBlocks(NewMemDevice(dev, 512), []stagedExtent{{Off: 4096, Data: data}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []stagedExtent
+	for i, b := range blocks {
+		if len(b) == 0 || len(b) > extentBlock {
+			t.Errorf("block %d holds %d extents, want 1 to %d", i, len(b), extentBlock)
+		}
+		got = append(got, b...)
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("extents (-want +got):\n%s", d)
+	}
+	if len(blocks) < 3 {
+		t.Errorf("%d blocks for %d extents", len(blocks), len(got))
 	}
 }
