@@ -109,10 +109,16 @@ func writeJournal(w io.Writer, h journalHeader, blocks ...[]stagedExtent) error 
 }
 
 // putJournal writes the journal of the extents in blocks to the volume's
-// store, as it is encoded when the store streams (JournalStreamer).
+// store, as it is encoded when the store streams: a FileJournal itself
+// (not a type embedding one, whose Write may do more) or a
+// JournalStreamer.
 func (v *Volume) putJournal(h journalHeader, blocks [][]stagedExtent) error {
-	if js, ok := v.journal.(JournalStreamer); ok {
-		return js.WriteJournal(func(w io.Writer) error { return writeJournal(w, h, blocks...) })
+	write := func(w io.Writer) error { return writeJournal(w, h, blocks...) }
+	switch j := v.journal.(type) {
+	case FileJournal:
+		return WriteFileJournal(j, write)
+	case JournalStreamer:
+		return j.WriteJournal(write)
 	}
 	return v.journal.Write(encodeJournal(h, blocks...))
 }
@@ -195,7 +201,8 @@ type JournalStore interface {
 // produced instead of from one slice holding all of it (a commit that
 // changes megabytes of metadata would otherwise hold them twice).
 // WriteJournal calls write once with the store's writer and, when it
-// succeeds, makes what it wrote durable as Write does.
+// succeeds, makes what it wrote durable as Write does. A commit writes
+// the journal of a plain FileJournal that way too (WriteFileJournal).
 type JournalStreamer interface {
 	JournalStore
 	WriteJournal(write func(io.Writer) error) error
@@ -212,18 +219,21 @@ func DefaultJournal(image string) string { return image + ".ntfsedit-journal" }
 func (j FileJournal) String() string { return string(j) }
 
 func (j FileJournal) Write(b []byte) error {
-	return j.WriteJournal(func(w io.Writer) error {
+	return WriteFileJournal(j, func(w io.Writer) error {
 		_, err := w.Write(b)
 		return err
 	})
 }
 
-// journalBuffer is the buffer WriteJournal writes a journal file through.
+// journalBuffer is the buffer WriteFileJournal writes a journal through.
 const journalBuffer = 256 << 10
 
-// WriteJournal writes the journal file through a buffer of journalBuffer
-// bytes (one slice is written as it is), then syncs it and its directory.
-func (j FileJournal) WriteJournal(write func(io.Writer) error) error {
+// WriteFileJournal is FileJournal's Write streaming, for a JournalStreamer
+// that wraps one: it writes the journal file j with write, through a
+// buffer of 256 KiB (a larger slice goes through as it is), then syncs it
+// and its directory. (A function, not a method: a type embedding a
+// FileJournal to do more in its Write must not be streamed past it.)
+func WriteFileJournal(j FileJournal, write func(io.Writer) error) error {
 	f, err := os.OpenFile(string(j), os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
 		return fmt.Errorf("volume: journal: %w", err)
