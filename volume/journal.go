@@ -1,12 +1,14 @@
 package volume
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -45,28 +47,80 @@ type journalHeader struct {
 // errJournalIncomplete marks a journal cut short before its trailer.
 var errJournalIncomplete = errors.New("journal incomplete (cut short before commit)")
 
-func encodeJournal(h journalHeader, exts []stagedExtent) []byte {
-	n := journalHeaderLen + len(journalTrailer) + 4
-	for _, e := range exts {
-		n += 16 + len(e.Data)
+func encodeJournal(h journalHeader, blocks ...[]stagedExtent) []byte {
+	var b bytes.Buffer
+	b.Grow(int(journalLen(blocks...)))
+	writeJournal(&b, h, blocks...) // a bytes.Buffer does not fail
+	return b.Bytes()
+}
+
+// journalLen is the size of the journal of the extents in blocks.
+func journalLen(blocks ...[]stagedExtent) int64 {
+	n := int64(journalHeaderLen + len(journalTrailer) + 4)
+	for _, exts := range blocks {
+		for _, e := range exts {
+			n += 16 + int64(len(e.Data))
+		}
 	}
-	b := make([]byte, journalHeaderLen, n)
-	copy(b, journalMagic)
+	return n
+}
+
+// writeJournal writes the journal of the extents in blocks, in order, to
+// w, piece by piece (the trailer's CRC-32C is carried along): the same
+// bytes encodeJournal returns, without a copy of every changed byte in
+// memory.
+func writeJournal(w io.Writer, h journalHeader, blocks ...[]stagedExtent) error {
+	count := 0
+	for _, exts := range blocks {
+		count += len(exts)
+	}
+	var hdr [journalHeaderLen]byte
+	copy(hdr[:], journalMagic)
 	le := binary.LittleEndian
-	le.PutUint32(b[0x10:], journalVersion)
-	le.PutUint32(b[0x14:], uint32(len(exts)))
-	le.PutUint64(b[0x18:], h.Serial)
-	le.PutUint64(b[0x20:], uint64(h.Offset))
-	le.PutUint64(b[0x28:], uint64(h.Size))
-	for _, e := range exts {
-		b = le.AppendUint64(b, uint64(e.Off))
-		b = le.AppendUint32(b, uint32(len(e.Data)))
-		b = le.AppendUint32(b, crc32.Checksum(e.Data, castagnoli))
-		b = append(b, e.Data...)
+	le.PutUint32(hdr[0x10:], journalVersion)
+	le.PutUint32(hdr[0x14:], uint32(count))
+	le.PutUint64(hdr[0x18:], h.Serial)
+	le.PutUint64(hdr[0x20:], uint64(h.Offset))
+	le.PutUint64(hdr[0x28:], uint64(h.Size))
+	sum := crc32.Update(0, castagnoli, hdr[:])
+	if _, err := w.Write(hdr[:]); err != nil {
+		return err
 	}
-	sum := crc32.Checksum(b, castagnoli)
-	b = append(b, journalTrailer...)
-	return le.AppendUint32(b, sum)
+	var eh [16]byte
+	for _, exts := range blocks {
+		for _, e := range exts {
+			le.PutUint64(eh[0:], uint64(e.Off))
+			le.PutUint32(eh[8:], uint32(len(e.Data)))
+			le.PutUint32(eh[12:], crc32.Checksum(e.Data, castagnoli))
+			sum = crc32.Update(crc32.Update(sum, castagnoli, eh[:]), castagnoli, e.Data)
+			if _, err := w.Write(eh[:]); err != nil {
+				return err
+			}
+			if _, err := w.Write(e.Data); err != nil {
+				return err
+			}
+		}
+	}
+	var tr [len(journalTrailer) + 4]byte
+	copy(tr[:], journalTrailer)
+	le.PutUint32(tr[len(journalTrailer):], sum)
+	_, err := w.Write(tr[:])
+	return err
+}
+
+// putJournal writes the journal of the extents in blocks to the volume's
+// store, as it is encoded when the store streams: a FileJournal itself
+// (not a type embedding one, whose Write may do more) or a
+// JournalStreamer.
+func (v *Volume) putJournal(h journalHeader, blocks [][]stagedExtent) error {
+	write := func(w io.Writer) error { return writeJournal(w, h, blocks...) }
+	switch j := v.journal.(type) {
+	case FileJournal:
+		return WriteFileJournal(j, write)
+	case JournalStreamer:
+		return j.WriteJournal(write)
+	}
+	return v.journal.Write(encodeJournal(h, blocks...))
 }
 
 // decodeJournal checks and decodes a journal file's bytes.
@@ -143,6 +197,17 @@ type JournalStore interface {
 	String() string
 }
 
+// JournalStreamer is a JournalStore that writes a journal as it is
+// produced instead of from one slice holding all of it (a commit that
+// changes megabytes of metadata would otherwise hold them twice).
+// WriteJournal calls write once with the store's writer and, when it
+// succeeds, makes what it wrote durable as Write does. A commit writes
+// the journal of a plain FileJournal that way too (WriteFileJournal).
+type JournalStreamer interface {
+	JournalStore
+	WriteJournal(write func(io.Writer) error) error
+}
+
 // FileJournal is a JournalStore in a file: by default the image path with
 // ".ntfsedit-journal" appended.
 type FileJournal string
@@ -154,11 +219,31 @@ func DefaultJournal(image string) string { return image + ".ntfsedit-journal" }
 func (j FileJournal) String() string { return string(j) }
 
 func (j FileJournal) Write(b []byte) error {
+	return WriteFileJournal(j, func(w io.Writer) error {
+		_, err := w.Write(b)
+		return err
+	})
+}
+
+// journalBuffer is the buffer WriteFileJournal writes a journal through.
+const journalBuffer = 256 << 10
+
+// WriteFileJournal is FileJournal's Write streaming, for a JournalStreamer
+// that wraps one: it writes the journal file j with write, through a
+// buffer of 256 KiB (a larger slice goes through as it is), then syncs it
+// and its directory. (A function, not a method: a type embedding a
+// FileJournal to do more in its Write must not be streamed past it.)
+func WriteFileJournal(j FileJournal, write func(io.Writer) error) error {
 	f, err := os.OpenFile(string(j), os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
 		return fmt.Errorf("volume: journal: %w", err)
 	}
-	if _, err := f.Write(b); err != nil {
+	bw := bufio.NewWriterSize(f, journalBuffer)
+	err = write(bw)
+	if err == nil {
+		err = bw.Flush()
+	}
+	if err != nil {
 		f.Close()
 		return fmt.Errorf("volume: journal: %w", err)
 	}

@@ -448,13 +448,12 @@ func (v *Volume) commit(tx *Tx) error {
 		v.rollback()
 		return err
 	}
-	jexts, err := changedBytes(base, exts)
+	jexts, err := changedBlocks(base, exts)
 	if err != nil {
 		v.rollback()
 		return err
 	}
-	j := encodeJournal(journalHeader{Serial: v.boot.Serial, Offset: v.info.Offset, Size: base.Size()}, jexts)
-	if err := v.journal.Write(j); err != nil {
+	if err := v.putJournal(journalHeader{Serial: v.boot.Serial, Offset: v.info.Offset, Size: base.Size()}, jexts); err != nil {
 		v.journal.Remove()
 		v.rollback()
 		return fmt.Errorf("volume: write journal (nothing changed on the volume): %w", err)
@@ -496,7 +495,31 @@ const skipChunks = 8
 // that gains a name changes its header, the sector ends and the
 // attributes from the new one on: about a third of its bytes.)
 func changedBytes(dev Device, exts []stagedExtent) ([]stagedExtent, error) {
-	var out []stagedExtent
+	blocks, err := changedBlocks(dev, exts)
+	if err != nil {
+		return nil, err
+	}
+	return slices.Concat(blocks...), nil
+}
+
+// extentBlock is the most extents a block of changedBlocks holds.
+const extentBlock = 4096
+
+// changedBlocks is changedBytes in blocks of at most extentBlock extents
+// (the tens of thousands a large commit finds are never copied to grow a
+// slice).
+func changedBlocks(dev Device, exts []stagedExtent) ([][]stagedExtent, error) {
+	var out [][]stagedExtent
+	add := func(e stagedExtent) {
+		if n := len(out); n == 0 || len(out[n-1]) == cap(out[n-1]) {
+			c := 64
+			if n > 0 {
+				c = min(2*cap(out[n-1]), extentBlock)
+			}
+			out = append(out, make([]stagedExtent, 0, c))
+		}
+		out[len(out)-1] = append(out[len(out)-1], e)
+	}
 	var old []byte // the device's bytes under e.Data[base:], read 1 MiB at a time
 	for _, e := range exts {
 		base := 0
@@ -524,12 +547,12 @@ func changedBytes(dev Device, exts []stagedExtent) ([]stagedExtent, error) {
 				continue
 			}
 			if start >= 0 {
-				out = append(out, stagedExtent{Off: e.Off + int64(start), Data: e.Data[start:i]})
+				add(stagedExtent{Off: e.Off + int64(start), Data: e.Data[start:i]})
 				start = -1
 			}
 		}
 		if start >= 0 {
-			out = append(out, stagedExtent{Off: e.Off + int64(start), Data: e.Data[start:]})
+			add(stagedExtent{Off: e.Off + int64(start), Data: e.Data[start:]})
 		}
 	}
 	return out, nil

@@ -9,6 +9,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"runtime/pprof"
 	"strconv"
@@ -59,6 +60,31 @@ func (j *timedJournal) Write(b []byte) error {
 	j.write += time.Since(t)
 	j.bytes += int64(len(b))
 	return err
+}
+
+// WriteJournal streams the journal to its file, as a commit does with a
+// plain FileJournal.
+func (j *timedJournal) WriteJournal(write func(io.Writer) error) error {
+	fj, ok := j.JournalStore.(volume.FileJournal)
+	if !ok {
+		return fmt.Errorf("journal %s is not a file", j.JournalStore)
+	}
+	t := time.Now()
+	err := volume.WriteFileJournal(fj, func(w io.Writer) error { return write(&countingWriter{w, &j.bytes}) })
+	j.write += time.Since(t)
+	return err
+}
+
+// countingWriter adds the bytes written through it to *n.
+type countingWriter struct {
+	w io.Writer
+	n *int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	k, err := c.w.Write(p)
+	*c.n += int64(k)
+	return k, err
 }
 
 func (j *timedJournal) Remove() error {
