@@ -7,16 +7,25 @@ import (
 	"github.com/ntfsedit/ntfsedit/mft"
 )
 
-// TornRecordFixup flips the update sequence number at the end of the first
-// sector of path's record (a torn write), returning the record number.
-func TornRecordFixup(img, path string) (mft.RecordNumber, error) {
+// onRecord runs fn on the image with the record number of path, and
+// returns that number.
+func onRecord(img, path string, fn func(m *image, num mft.RecordNumber) error) (mft.RecordNumber, error) {
 	var num mft.RecordNumber
-	return num, run(img, func(m *image) error {
+	err := run(img, func(m *image) error {
 		f, err := m.lookup(path)
 		if err != nil {
 			return err
 		}
 		num = f.Number()
+		return fn(m, num)
+	})
+	return num, err
+}
+
+// TornRecordFixup flips the update sequence number at the end of the first
+// sector of path's record (a torn write), returning the record number.
+func TornRecordFixup(img, path string) (mft.RecordNumber, error) {
+	return onRecord(img, path, func(m *image, num mft.RecordNumber) error {
 		d, err := m.devOff(m.mft, int64(num)*m.rs+mft.SectorSize-2)
 		if err != nil {
 			return err
@@ -29,7 +38,7 @@ func TornRecordFixup(img, path string) (mft.RecordNumber, error) {
 // sector of the first INDX block in use of directory dir, returning its VCN.
 func TornINDXFixup(img, dir string) (int64, error) {
 	var vcn int64
-	return vcn, run(img, func(m *image) error {
+	err := run(img, func(m *image) error {
 		d, err := m.lookup(dir)
 		if err != nil {
 			return err
@@ -49,13 +58,14 @@ func TornINDXFixup(img, dir string) (int64, error) {
 		}
 		return m.flip(off)
 	})
+	return vcn, err
 }
 
 // LinkCount adds delta to the hard-link count of path's record and returns
 // the new count.
 func LinkCount(img, path string, delta int) (int, error) {
 	var got int
-	return got, run(img, func(m *image) error {
+	err := run(img, func(m *image) error {
 		f, err := m.lookup(path)
 		if err != nil {
 			return err
@@ -68,6 +78,7 @@ func LinkCount(img, path string, delta int) (int, error) {
 		le.PutUint16(b[0x12:], uint16(got))
 		return m.putRecord(f.Number(), b)
 	})
+	return got, err
 }
 
 // RemoveIndexEntry deletes the $I30 entry of path from its parent (a leaf
@@ -123,28 +134,12 @@ func EmptyINDXBlock(img, dir string) (vcn int64, names []string, err error) {
 // FreeRecord clears the in-use flag of path's record and, unless
 // keepBitmap, its $MFT:$BITMAP bit; the index entries that name it stay.
 func FreeRecord(img, path string, keepBitmap bool) (mft.RecordNumber, error) {
-	var num mft.RecordNumber
-	return num, run(img, func(m *image) error {
-		f, err := m.lookup(path)
-		if err != nil {
-			return err
-		}
-		num = f.Number()
-		return m.freeRecord(num, keepBitmap)
-	})
+	return onRecord(img, path, func(m *image, num mft.RecordNumber) error { return m.freeRecord(num, keepBitmap) })
 }
 
 // ClearMFTBit clears the $MFT:$BITMAP bit of path's record.
 func ClearMFTBit(img, path string) (mft.RecordNumber, error) {
-	var num mft.RecordNumber
-	return num, run(img, func(m *image) error {
-		f, err := m.lookup(path)
-		if err != nil {
-			return err
-		}
-		num = f.Number()
-		return m.mftBit(num, false)
-	})
+	return onRecord(img, path, func(m *image, num mft.RecordNumber) error { return m.mftBit(num, false) })
 }
 
 func (m *image) mftBit(n mft.RecordNumber, on bool) error {
@@ -166,7 +161,7 @@ func (m *image) mftBit(n mft.RecordNumber, on bool) error {
 // non-resident unnamed $DATA and returns that cluster.
 func ClearClusterBit(img, path string) (int64, error) {
 	var lcn int64
-	return lcn, run(img, func(m *image) error {
+	err := run(img, func(m *image) error {
 		f, err := m.lookup(path)
 		if err != nil {
 			return err
@@ -195,6 +190,7 @@ func ClearClusterBit(img, path string) (int64, error) {
 		}
 		return m.setBit(bs.Runs(), lcn, false)
 	})
+	return lcn, err
 }
 
 // EntrySequence adds delta to the sequence number of the file reference in
@@ -216,7 +212,7 @@ func EntrySequence(img, path string, delta int) error {
 // block with two entries. It returns the two names in their new order.
 func SwapEntries(img, dir string, inRoot bool) ([2]string, error) {
 	var names [2]string
-	return names, run(img, func(m *image) error {
+	err := run(img, func(m *image) error {
 		d, err := m.lookup(dir)
 		if err != nil {
 			return err
@@ -246,6 +242,7 @@ func SwapEntries(img, dir string, inRoot bool) ([2]string, error) {
 		}
 		return fmt.Errorf("%s: no leaf node with two entries (root %v): %w", dir, inRoot, ErrNotFound)
 	})
+	return names, err
 }
 
 // DropReparseKey removes the $Extend\$Reparse:$R key of path's record.
@@ -328,7 +325,7 @@ func FileNameParentSeq(img, path string, delta int) (mft.RecordNumber, error) {
 // its name and parent) in its record.
 func editFileName(img, path string, edit func(m *image, fn []byte) error) (mft.RecordNumber, error) {
 	var num mft.RecordNumber
-	return num, run(img, func(m *image) error {
+	err := run(img, func(m *image) error {
 		dir, name := split(path)
 		d, err := m.lookup(dir)
 		if err != nil {
@@ -363,6 +360,7 @@ func editFileName(img, path string, edit func(m *image, fn []byte) error) (mft.R
 		}
 		return fmt.Errorf("record %d: no $FILE_NAME %q in %s: %w", num, name, dir, ErrNotFound)
 	})
+	return num, err
 }
 
 // fileName offsets inside an index entry's $FILE_NAME key.
