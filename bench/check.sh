@@ -32,32 +32,7 @@ for t in mkntfs ntfs-3g python3 go; do
 done
 [ -x /usr/bin/time ] || apt-get install -y -qq time >/dev/null
 
-# build NAME FILES SIZE: the image of bench/run.sh (same layout, same name)
-build() {
-	local name=$1 files=$2 size=$3 img=$CACHE/$1.img
-	[ -f "$img" ] && return 0
-	echo "bench: building $img ($files files)…" >&2
-	local start=$SECONDS tmp=$img.tmp mnt
-	rm -f "$tmp"
-	truncate -s "$size" "$tmp"
-	mkntfs -F -f -q -c 4096 -L "BENCH$name" "$tmp" >/dev/null 2>&1
-	mnt=$(mktemp -d /tmp/ntfsedit-bench.XXXXXX)
-	ntfs-3g -o big_writes "$tmp" "$mnt"
-	python3 - "$mnt" "$files" <<'PY'
-import os, sys
-mnt, n = sys.argv[1], int(sys.argv[2])
-for i in range(n):
-    if i % 1000 == 0:
-        d = os.path.join(mnt, "d%04d" % (i // 1000 // 100), "d%06d" % (i // 1000))
-        os.makedirs(d)
-    os.close(os.open(os.path.join(d, "file-%07d.txt" % i), os.O_CREAT | os.O_WRONLY, 0o644))
-PY
-	sync
-	umount "$mnt" || umount -l "$mnt"
-	rmdir "$mnt"
-	mv "$tmp" "$img"
-	echo "$((SECONDS - start))" >"$img.buildtime"
-}
+. "$ROOT/bench/benchimg.sh"   # build NAME FILES SIZE: the images of bench/run.sh
 
 for i in $IMAGES; do
 	case $i in
