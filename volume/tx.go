@@ -291,6 +291,11 @@ type Tx struct {
 	// freshRanges are device ranges of data written to fresh clusters.
 	freshRanges []devRange
 	stream      txStream // large new data written straight to the device (txstream.go)
+	// linkScratch is linkRaw's memory; noRawLink turns linkRaw off (tests
+	// compare it with the general path).
+	linkScratch linkScratch
+	noRawLink   bool
+	rawLinks    int
 }
 
 // Update runs fn in a transaction and commits what it staged: all of it,

@@ -328,6 +328,9 @@ func (tx *Tx) touch(fe *fileEdit, modified bool) {
 
 // Link adds the name newPath to the file at existing (a hard link).
 func (tx *Tx) Link(existing, newPath string) error {
+	if done, err := tx.linkRaw(existing, newPath); done {
+		return err
+	}
 	f, err := tx.lookupNum(existing)
 	if err != nil {
 		return pathErr("link", existing, err)

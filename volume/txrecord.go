@@ -38,7 +38,15 @@ func (tx *Tx) readRecordInto(rec *mft.Record, n mft.RecordNumber) error {
 	// the slice: a slice of 8 for every record made the attributes the
 	// largest part of a transaction's memory.
 	rec.Attrs = tx.slab.attrSlice(attrsHint(raw) + 1)
-	return v.decodeRecordInto(rec, n, raw)
+	if err := v.decodeRecordInto(rec, n, raw); err != nil {
+		return err
+	}
+	// Records written by Windows 2000 and by the Linux kernel's ntfs3
+	// driver have no number in their header (HasNumber stays false, so
+	// the header keeps its layout); the number is where the record is.
+	rec.Number = n
+	tx.unsplice(rec, n)
+	return nil
 }
 
 // readAheadBytes is how much of $MFT a transaction reads at once when it
@@ -90,7 +98,6 @@ func (tx *Tx) readAhead(n mft.RecordNumber) {
 // number) and stages it at its place in $MFT and, for the first records,
 // in $MFTMirr.
 func (tx *Tx) putRecord(rec *mft.Record, action string) error {
-	v := tx.v
 	n := rec.Number
 	if fe := tx.files.get(n); fe != nil {
 		fe.view = nil
@@ -111,6 +118,14 @@ func (tx *Tx) putRecord(rec *mft.Record, action string) error {
 	if err := mft.ProtectFixups(b); err != nil {
 		return fmt.Errorf("volume: record %d: %w", n, err)
 	}
+	return tx.stageRecord(n, b, action)
+}
+
+// stageRecord stages the encoded record n (fixups applied) at its place
+// in $MFT and, for the first records, in $MFTMirr, and notes action for
+// the plan.
+func (tx *Tx) stageRecord(n mft.RecordNumber, b []byte, action string) error {
+	v := tx.v
 	if err := tx.writeStream(v.mft, int64(n)*int64(v.recordSize), b); err != nil {
 		return fmt.Errorf("volume: write record %d: %w", n, err)
 	}
