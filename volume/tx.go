@@ -252,7 +252,7 @@ type Tx struct {
 	v      *Volume
 	now    mft.Filetime
 	plan   Plan
-	recAct map[mft.RecordNumber]string
+	recAct recordActs
 	blkAct map[PlanBlock]string
 	cbm    *bitmap // $Bitmap
 	mbm    *bitmap // $MFT:$BITMAP
@@ -341,7 +341,7 @@ func (v *Volume) exec(fn func(tx *Tx) error, commit, wantPlan bool) (*Plan, erro
 	if v.wopts.Now != nil {
 		now = v.wopts.Now
 	}
-	tx := &Tx{v: v, now: mft.FiletimeOf(now()), recAct: map[mft.RecordNumber]string{}, blkAct: map[PlanBlock]string{}, dryRun: !commit}
+	tx := &Tx{v: v, now: mft.FiletimeOf(now()), blkAct: map[PlanBlock]string{}, dryRun: !commit}
 	v.ov.watch, v.ov.window = tx.window.staged, tx.window.readDev
 	err := fn(tx)
 	if err == nil {
@@ -368,9 +368,9 @@ func (tx *Tx) buildPlan() *Plan {
 	if p.Bitmaps == nil {
 		p.Bitmaps = []PlanBits{}
 	}
-	for n, a := range tx.recAct {
+	tx.recAct.each(func(n mft.RecordNumber, a string) {
 		p.Records = append(p.Records, PlanRecord{Record: n, Action: a, Mirror: tx.v.mirrored(n)})
-	}
+	})
 	sort.Slice(p.Records, func(i, j int) bool { return p.Records[i].Record < p.Records[j].Record })
 	for b, a := range tx.blkAct {
 		b.Action = a

@@ -3,7 +3,6 @@ package volume
 import (
 	"bytes"
 	"fmt"
-	"slices"
 	"sort"
 
 	"github.com/ntfsedit/ntfsedit/index"
@@ -125,7 +124,7 @@ func (tx *Tx) phaseTags(exts []stagedExtent) ([]phaseTag, error) {
 	v := tx.v
 	// One tag per record and block, as a rule (a few more for bitmaps and
 	// records in two runs).
-	tags := make([]phaseTag, 0, len(tx.recAct)+len(tx.blkAct)+16)
+	tags := make([]phaseTag, 0, tx.recAct.len()+len(tx.blkAct)+16)
 	tag := func(s *Stream, off, n int64, ph uint8) error {
 		rs, err := s.deviceRanges(off, n)
 		if err != nil {
@@ -174,7 +173,7 @@ func (tx *Tx) phaseTags(exts []stagedExtent) ([]phaseTag, error) {
 		case frees[b.Record][b.Index]:
 			ph = phaseIndexEarly
 		}
-		if tx.recAct[b.Record] == "free" {
+		if a, _ := tx.recAct.get(b.Record); a == "free" {
 			continue // the directory went away in this transaction
 		}
 		k := indexKey{b.Record, b.Index}
@@ -226,11 +225,8 @@ func (tx *Tx) phaseTags(exts []stagedExtent) ([]phaseTag, error) {
 		ranges []devRange
 	}
 	// In record order (device order too while $MFT is contiguous).
-	nums := make([]mft.RecordNumber, 0, len(tx.recAct))
-	for n := range tx.recAct {
-		nums = append(nums, n)
-	}
-	slices.Sort(nums)
+	nums := make([]mft.RecordNumber, 0, tx.recAct.len())
+	tx.recAct.each(func(n mft.RecordNumber, _ string) { nums = append(nums, n) })
 	recs := make([]recAt, 0, len(nums))
 	one := make([]devRange, len(nums)) // backing for records within one run
 	for i, n := range nums {

@@ -145,10 +145,8 @@ func (tx *Tx) stageRecord(n mft.RecordNumber, b []byte, action string) error {
 			}
 		}
 	}
-	if prev, ok := tx.recAct[n]; !ok || prev == "update" {
-		tx.recAct[n] = action
-	} else if action == "free" {
-		tx.recAct[n] = action
+	if prev, ok := tx.recAct.get(n); !ok || prev == "update" || action == "free" {
+		tx.recAct.set(n, action)
 	}
 	if n == 0 {
 		if err := v.loadMFT(); err != nil {
@@ -309,7 +307,7 @@ func (tx *Tx) growMFT() error {
 		if err := tx.putRecord(fr, "format"); err != nil {
 			return err
 		}
-		delete(tx.recAct, mft.RecordNumber(n))
+		tx.recAct.del(mft.RecordNumber(n))
 	}
 	// Reload the bitmap with its new size: new bytes are zero and must be
 	// written.

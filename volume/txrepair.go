@@ -168,8 +168,8 @@ func (tx *Tx) putRawRecord(n mft.RecordNumber, b []byte, action string) error {
 			return err
 		}
 	}
-	if _, ok := tx.recAct[n]; !ok {
-		tx.recAct[n] = action
+	if _, ok := tx.recAct.get(n); !ok {
+		tx.recAct.set(n, action)
 	}
 	if n == 0 {
 		if err := v.loadMFT(); err != nil {
