@@ -8,33 +8,36 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// naiveChanged is changedBytes one chunk at a time, as the reference.
+// naiveChanged is changedBytes one byte at a time, as the reference:
+// runs of changed bytes, merged when fewer than journalMerge unchanged
+// bytes lie between them.
 func naiveChanged(old []byte, exts []stagedExtent) []stagedExtent {
 	var out []stagedExtent
 	for _, e := range exts {
-		start := -1
-		for i := 0; i < len(e.Data); i += journalChunk {
-			j := min(i+journalChunk, len(e.Data))
-			if !bytes.Equal(e.Data[i:j], old[e.Off+int64(i):e.Off+int64(j)]) {
-				if start < 0 {
-					start = i
-				}
+		start, end := -1, -1
+		for i := range e.Data {
+			if e.Data[i] == old[e.Off+int64(i)] {
+				continue
+			}
+			if start >= 0 && i-end < journalMerge {
+				end = i + 1
 				continue
 			}
 			if start >= 0 {
-				out = append(out, stagedExtent{Off: e.Off + int64(start), Data: e.Data[start:i]})
-				start = -1
+				out = append(out, stagedExtent{Off: e.Off + int64(start), Data: e.Data[start:end:end]})
 			}
+			start, end = i, i+1
 		}
 		if start >= 0 {
-			out = append(out, stagedExtent{Off: e.Off + int64(start), Data: e.Data[start:]})
+			out = append(out, stagedExtent{Off: e.Off + int64(start), Data: e.Data[start:end:end]})
 		}
 	}
 	return out
 }
 
-// TestChangedBytes checks that skipping equal spans whole leaves the
-// journal's extents as comparing chunk by chunk gives them.
+// TestChangedBytes checks that comparing word by word and skipping equal
+// spans whole leaves the journal's extents as comparing byte by byte
+// gives them.
 func TestChangedBytes(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	for round := range 50 {
@@ -44,12 +47,22 @@ func TestChangedBytes(t *testing.T) {
 		}
 		var exts []stagedExtent
 		for off := int64(rng.IntN(4096)); off < int64(len(dev))-1; {
-			n := min(int64(1+rng.IntN(300<<10)), int64(len(dev))-off)
+			n := int64(1 + rng.IntN(300<<10))
+			if rng.IntN(8) == 0 {
+				n = int64(1<<20 + rng.IntN(1<<19)) // across read windows
+			}
+			n = min(n, int64(len(dev))-off)
 			data := bytes.Clone(dev[off : off+n])
 			for range rng.IntN(64) { // changes of 1 to 600 bytes
 				at := rng.IntN(len(data))
 				for k := at; k < min(len(data), at+1+rng.IntN(600)); k++ {
 					data[k]++
+				}
+			}
+			for range rng.IntN(64) { // single bytes 1 to 20 apart: merged or not
+				at := rng.IntN(len(data))
+				for k := at; k < min(len(data), at+200); k += 1 + rng.IntN(20) {
+					data[k] ^= 1 << rng.IntN(8)
 				}
 			}
 			exts = append(exts, stagedExtent{Off: off, Data: data})
