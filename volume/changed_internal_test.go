@@ -2,6 +2,7 @@ package volume
 
 import (
 	"bytes"
+	"errors"
 	"math/rand/v2"
 	"testing"
 
@@ -102,4 +103,92 @@ func TestStagedAt(t *testing.T) {
 			t.Errorf("stagedAt(%d, %d) = %q, want %q", tt.off, tt.n, got, tt.want)
 		}
 	}
+}
+
+// failingReads is a Device whose reads at or past from fail.
+type failingReads struct {
+	Device
+	from int64
+}
+
+var errReadFails = errors.New("read fails")
+
+func (d failingReads) ReadAt(p []byte, off int64) (int, error) {
+	if off+int64(len(p)) > d.from {
+		return 0, errReadFails
+	}
+	return d.Device.ReadAt(p, off)
+}
+
+// changedSeq yields what changedBytes returns, in order, across its
+// goroutines; a read error reaches the journal, which is then left
+// without its trailer.
+func TestChangedSeq(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	dev := make([]byte, 4<<20)
+	for i := range dev {
+		dev[i] = byte(rng.IntN(256))
+	}
+	var exts []stagedExtent
+	for off := int64(0); off+8192 < int64(len(dev)); off += 8192 + int64(rng.IntN(3))*4096 {
+		data := bytes.Clone(dev[off : off+8192])
+		for range rng.IntN(40) {
+			data[rng.IntN(len(data))]++
+		}
+		exts = append(exts, stagedExtent{Off: off, Data: data})
+	}
+	want, err := changedBytes(NewMemDevice(bytes.Clone(dev), 512), exts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(want) < 1000 { // blocks of 64, 128, … extents
+		t.Fatalf("%d extents: too few to fill several blocks", len(want))
+	}
+	for _, tc := range []struct {
+		name string
+		stop int // yield returns false after this many blocks (-1: never)
+	}{{"all", -1}, {"stopped", 2}, {"not called", 0}} {
+		t.Run(tc.name, func(t *testing.T) {
+			seq, drain := changedSeq(NewMemDevice(bytes.Clone(dev), 512), exts)
+			var got []stagedExtent
+			blocks := 0
+			if tc.stop != 0 {
+				err := seq(func(b []stagedExtent) bool {
+					got = append(got, b...)
+					blocks++
+					return blocks != tc.stop
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			drain()
+			switch tc.stop {
+			case -1:
+				if d := cmp.Diff(want, got); d != "" {
+					t.Errorf("extents (-want +got):\n%s", d)
+				}
+			case 0:
+				if got != nil {
+					t.Errorf("%d extents without a call", len(got))
+				}
+			default:
+				if blocks != tc.stop || len(got) >= len(want) {
+					t.Errorf("%d blocks, %d extents yielded after stopping at block %d", blocks, len(got), tc.stop)
+				}
+			}
+		})
+	}
+	t.Run("read error", func(t *testing.T) {
+		seq, drain := changedSeq(failingReads{NewMemDevice(bytes.Clone(dev), 512), 3 << 20}, exts)
+		var buf bytes.Buffer
+		err := writeJournalSeq(&buf, journalHeader{Serial: 1, Size: int64(len(dev))}, seq)
+		drain()
+		if !errors.Is(err, errReadFails) {
+			t.Fatalf("writeJournalSeq = %v, want the read error", err)
+		}
+		if _, _, err := decodeJournal(buf.Bytes()); !errors.Is(err, errJournalIncomplete) {
+			t.Errorf("the journal written: %v, want errJournalIncomplete", err)
+		}
+	})
 }

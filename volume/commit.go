@@ -18,8 +18,8 @@ import (
 //     transaction (new INDX blocks, records of a grown $MFT) straight to
 //     them too, their CRCs named in the journal as checks;
 //  3. in parallel: the device syncs those; the changed bytes of the rest
-//     are found and written to the journal, which is synced; the in-place
-//     phases are planned (writePhases);
+//     are found (in two goroutines) and written to the journal as they
+//     are, which is synced; the in-place phases are planned (writePhases);
 //  4. only when all three are done, the phases in place, synced after
 //     each; then the journal is removed.
 //
@@ -74,12 +74,10 @@ func (v *Volume) commit(tx *Tx) error {
 	if len(free) > 0 {
 		wg.Go(func() { syncErr = base.Sync() })
 	}
+	seq, drain := changedSeq(base, exts)
 	wg.Go(func() {
-		jexts, err := changedBlocks(base, exts)
-		if err == nil {
-			err = v.putJournal(h, jexts)
-		}
-		journalErr = err
+		journalErr = v.putJournalSeq(h, seq)
+		drain()
 	})
 	phases, err := tx.writePhases(exts)
 	wg.Wait()

@@ -41,15 +41,25 @@ const extentBlock = 4096
 // slice).
 func changedBlocks(dev Device, exts []stagedExtent) ([][]stagedExtent, error) {
 	var out [][]stagedExtent
+	err := changedTo(dev, exts, func(b []stagedExtent) { out = append(out, b) })
+	return out, err
+}
+
+// changedTo is changedBlocks handing each block to emit as soon as it is
+// full (and the last one at the end), for the journal to be written
+// while the rest is compared.
+func changedTo(dev Device, exts []stagedExtent, emit func([]stagedExtent)) error {
+	var cur []stagedExtent
 	add := func(e stagedExtent) {
-		if n := len(out); n == 0 || len(out[n-1]) == cap(out[n-1]) {
+		if len(cur) == cap(cur) {
 			c := 64
-			if n > 0 {
-				c = min(2*cap(out[n-1]), extentBlock)
+			if cur != nil {
+				emit(cur)
+				c = min(2*cap(cur), extentBlock)
 			}
-			out = append(out, make([]stagedExtent, 0, c))
+			cur = make([]stagedExtent, 0, c)
 		}
-		out[len(out)-1] = append(out[len(out)-1], e)
+		cur = append(cur, e)
 	}
 	le := binary.LittleEndian
 	var old []byte // the device's bytes under e.Data[base:], read 1 MiB at a time
@@ -78,24 +88,30 @@ func changedBlocks(dev Device, exts []stagedExtent) ([][]stagedExtent, error) {
 				base = i
 				old = slices.Grow(old[:0], 1<<20)[:min(1<<20, len(data)-i)]
 				if _, err := dev.ReadAt(old, e.Off+int64(i)); err != nil {
-					return nil, fmt.Errorf("volume: read the bytes the commit replaces at %#x: %w", e.Off+int64(i), err)
+					return fmt.Errorf("volume: read the bytes the commit replaces at %#x: %w", e.Off+int64(i), err)
 				}
 			}
 			o := old[i-base:]
 			d := data[i : i+len(o)]
-			// Word by word; equal spans of skipSpan bytes are passed
-			// over whole (a run before them ends: the next change is
-			// too far to merge).
+			// Spans of skipSpan, then of 32 bytes, are compared whole (a
+			// run before an equal skipSpan ends: the next change is too
+			// far to merge); the others word by word.
 			k := 0
-			for k+8 <= len(d) {
+			for k+32 <= len(d) {
 				if k%skipSpan == 0 && k+skipSpan <= len(d) && bytes.Equal(d[k:k+skipSpan], o[k:k+skipSpan]) {
 					k += skipSpan
 					continue
 				}
-				if x := le.Uint64(d[k:]) ^ le.Uint64(o[k:]); x != 0 {
-					mark(i+k+bits.TrailingZeros64(x)/8, i+k+8-bits.LeadingZeros64(x)/8)
+				if bytes.Equal(d[k:k+32], o[k:k+32]) {
+					k += 32
+					continue
 				}
-				k += 8
+				for w := k; w < k+32; w += 8 {
+					if x := le.Uint64(d[w:w+8]) ^ le.Uint64(o[w:w+8]); x != 0 {
+						mark(i+w+bits.TrailingZeros64(x)/8, i+w+8-bits.LeadingZeros64(x)/8)
+					}
+				}
+				k += 32
 			}
 			for ; k < len(d); k++ {
 				if d[k] != o[k] {
@@ -106,5 +122,65 @@ func changedBlocks(dev Device, exts []stagedExtent) ([][]stagedExtent, error) {
 		}
 		flush()
 	}
-	return out, nil
+	if len(cur) > 0 {
+		emit(cur)
+	}
+	return nil
+}
+
+// diffPieces is how many goroutines compare a commit's extents.
+const diffPieces = 2
+
+// changedSeq starts comparing exts in diffPieces goroutines, each its
+// share of the bytes, and returns the journalSeq of the blocks they find,
+// in order, to be called at most once, and drain, to be called after it
+// (it lets the goroutines end when seq was not called, or stopped).
+func changedSeq(dev Device, exts []stagedExtent) (seq journalSeq, drain func()) {
+	total := 0
+	for _, e := range exts {
+		total += len(e.Data)
+	}
+	type piece struct {
+		blocks chan []stagedExtent
+		err    error
+	}
+	var pieces []*piece
+	for len(exts) > 0 {
+		// The next piece: extents up to its share of the bytes.
+		k, n := 0, 0
+		for k < len(exts) && (n < total/diffPieces || len(pieces) == diffPieces-1) {
+			n += len(exts[k].Data)
+			k++
+		}
+		p := &piece{blocks: make(chan []stagedExtent, 1024)}
+		pieces = append(pieces, p)
+		go func(exts []stagedExtent) {
+			defer close(p.blocks)
+			p.err = changedTo(dev, exts, func(b []stagedExtent) { p.blocks <- b })
+		}(exts[:k])
+		exts = exts[k:]
+	}
+	seq = func(yield func([]stagedExtent) bool) error {
+		more := true
+		var err error
+		for _, p := range pieces {
+			for b := range p.blocks {
+				if more {
+					more = yield(b)
+				}
+			}
+			// Drained: the goroutine is done.
+			if err == nil {
+				err = p.err
+			}
+		}
+		return err
+	}
+	drain = func() {
+		for _, p := range pieces {
+			for range p.blocks {
+			}
+		}
+	}
+	return seq, drain
 }

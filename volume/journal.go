@@ -17,20 +17,21 @@ import (
 
 // Redo journal layout (a side file, never inside the volume), version 3:
 //
-//	0x00 magic "NTFSEDIT-JOURNAL" | 0x10 version u32 (3) | 0x14 extent count u32
+//	0x00 magic "NTFSEDIT-JOURNAL" | 0x10 version u32 (3) | 0x14 zero u32
 //	0x18 volume serial u64 | 0x20 volume offset in the image i64 | 0x28 volume size i64
 //	0x30 check count u32 | 0x34 zero u32
 //	then per check: device offset i64 | length u32 | CRC-32C u32 of the bytes the device must hold there
-//	then per extent: varint (device offset − end of the previous extent, 0 first) | uvarint length | data
+//	then per extent, up to the trailer: varint (device offset − end of the previous extent, 0 first) | uvarint length | data
 //	then the commit trailer: "NTFSEDIT-COMMIT!" | CRC-32C u32 of every byte before it
 //
-// (varints as encoding/binary writes them.) Checks name bytes the commit
+// (varints as encoding/binary writes them; no extent count, so that the
+// journal is written while the changes are still being found.) Checks name bytes the commit
 // wrote to clusters free before it, outside the journal, in parallel
 // with writing it: a journal whose checks fail was left by a commit that
 // stopped before touching anything in place, and is discarded.
 //
-// Versions 1 and 2 (still replayed) have no checks, a header of 0x30
-// bytes, and per extent: device offset i64 | length u32 | CRC-32C u32 of
+// Versions 1 and 2 (still replayed) have an extent count at 0x14, no
+// checks, a header of 0x30 bytes, and per extent: device offset i64 | length u32 | CRC-32C u32 of
 // the data | data. Version 1 ends in a SHA-256 of every byte before the
 // trailer instead of the CRC-32C.
 //
@@ -137,15 +138,34 @@ func (jw *journalWriter) room(n int) {
 // w: the same bytes encodeJournal returns, without a copy of every
 // changed byte in memory.
 func writeJournal(w io.Writer, h journalHeader, blocks ...[]stagedExtent) error {
-	count := 0
-	for _, exts := range blocks {
-		count += len(exts)
+	return writeJournalSeq(w, h, blockSeq(blocks))
+}
+
+// blockSeq is a journalSeq of the extents in blocks.
+func blockSeq(blocks [][]stagedExtent) journalSeq {
+	return func(yield func([]stagedExtent) bool) error {
+		for _, b := range blocks {
+			if !yield(b) {
+				break
+			}
+		}
+		return nil
 	}
+}
+
+// journalSeq calls yield with blocks of extents in order until yield
+// returns false, and reports whether it could produce them all: a
+// journal whose extents are still being found (changedTo).
+type journalSeq func(yield func([]stagedExtent) bool) error
+
+// writeJournalSeq is writeJournal of the extents seq yields. When seq
+// fails, the trailer is not written: the journal stays incomplete.
+func writeJournalSeq(w io.Writer, h journalHeader, seq journalSeq) error {
 	jw := journalWriter{w: w, buf: make([]byte, 0, journalBuffer)}
 	le := binary.LittleEndian
 	b := append(jw.buf, journalMagic...)
 	b = le.AppendUint32(b, journalVersion)
-	b = le.AppendUint32(b, uint32(count))
+	b = le.AppendUint32(b, 0)
 	b = le.AppendUint64(b, h.Serial)
 	b = le.AppendUint64(b, uint64(h.Offset))
 	b = le.AppendUint64(b, uint64(h.Size))
@@ -158,7 +178,7 @@ func writeJournal(w io.Writer, h journalHeader, blocks ...[]stagedExtent) error 
 		jw.buf = le.AppendUint32(b, c.CRC)
 	}
 	end := int64(0)
-	for _, exts := range blocks {
+	err := seq(func(exts []stagedExtent) bool {
 		for _, e := range exts {
 			jw.room(2 * binary.MaxVarintLen64)
 			jw.buf = binary.AppendVarint(jw.buf, e.Off-end)
@@ -166,6 +186,10 @@ func writeJournal(w io.Writer, h journalHeader, blocks ...[]stagedExtent) error 
 			jw.write(e.Data)
 			end = e.Off + int64(len(e.Data))
 		}
+		return jw.err == nil
+	})
+	if err != nil {
+		return err
 	}
 	jw.flush()
 	if jw.err != nil {
@@ -174,7 +198,7 @@ func writeJournal(w io.Writer, h journalHeader, blocks ...[]stagedExtent) error 
 	var tr [len(journalTrailer) + 4]byte
 	copy(tr[:], journalTrailer)
 	le.PutUint32(tr[len(journalTrailer):], jw.sum)
-	_, err := w.Write(tr[:])
+	_, err = w.Write(tr[:])
 	return err
 }
 
@@ -183,12 +207,21 @@ func writeJournal(w io.Writer, h journalHeader, blocks ...[]stagedExtent) error 
 // (not a type embedding one, whose Write may do more) or a
 // JournalStreamer.
 func (v *Volume) putJournal(h journalHeader, blocks [][]stagedExtent) error {
-	write := func(w io.Writer) error { return writeJournal(w, h, blocks...) }
+	return v.putJournalSeq(h, blockSeq(blocks))
+}
+
+// putJournalSeq is putJournal of the extents seq yields.
+func (v *Volume) putJournalSeq(h journalHeader, seq journalSeq) error {
+	write := func(w io.Writer) error { return writeJournalSeq(w, h, seq) }
 	switch j := v.journal.(type) {
 	case FileJournal:
 		return WriteFileJournal(j, write)
 	case JournalStreamer:
 		return j.WriteJournal(write)
+	}
+	var blocks [][]stagedExtent
+	if err := seq(func(b []stagedExtent) bool { blocks = append(blocks, b); return true }); err != nil {
+		return err
 	}
 	return v.journal.Write(encodeJournal(h, blocks...))
 }
@@ -232,7 +265,10 @@ func decodeJournal(b []byte) (journalHeader, []stagedExtent, error) {
 		return h, nil, errors.New("journal checksum mismatch (damaged after it was written)")
 	}
 	if version == journalVersion {
-		return decodeJournalV3(h, body, count)
+		if count != 0 {
+			return h, nil, fmt.Errorf("journal: %#x at byte 0x14, want 0", count)
+		}
+		return decodeJournalV3(h, body)
 	}
 	var exts []stagedExtent
 	off := journalHeaderLen
@@ -262,7 +298,7 @@ func decodeJournal(b []byte) (journalHeader, []stagedExtent, error) {
 
 // decodeJournalV3 decodes the checks and extents of a version-3 journal
 // whose body (every byte before the trailer) passed its CRC.
-func decodeJournalV3(h journalHeader, body []byte, count uint32) (journalHeader, []stagedExtent, error) {
+func decodeJournalV3(h journalHeader, body []byte) (journalHeader, []stagedExtent, error) {
 	le := binary.LittleEndian
 	if len(body) < journalHeaderV3 {
 		return h, nil, fmt.Errorf("journal: header of %d bytes, want %d", len(body), journalHeaderV3)
@@ -280,9 +316,9 @@ func decodeJournalV3(h journalHeader, body []byte, count uint32) (journalHeader,
 		h.Checks = append(h.Checks, c)
 		off += journalCheckLen
 	}
-	exts := make([]stagedExtent, 0, min(int(count), len(body)/2))
+	var exts []stagedExtent
 	end := int64(0)
-	for i := range count {
+	for i := 0; off < len(body); i++ {
 		gap, k := binary.Varint(body[off:])
 		if k <= 0 {
 			return h, nil, fmt.Errorf("journal extent %d: bad offset varint at byte %#x", i, off)
@@ -303,9 +339,6 @@ func decodeJournalV3(h journalHeader, body []byte, count uint32) (journalHeader,
 		exts = append(exts, stagedExtent{Off: dev, Data: body[off : off+int(n)]})
 		off += int(n)
 		end = dev + int64(n)
-	}
-	if off != len(body) {
-		return h, nil, fmt.Errorf("journal: %d stray bytes after the last extent", len(body)-off)
 	}
 	return h, exts, nil
 }

@@ -219,9 +219,9 @@ func TestJournalV3Corrupt(t *testing.T) {
 		{"past the end", encodeJournal(h, []stagedExtent{{Off: 1<<20 - 2, Data: []byte("abc")}})},
 		{"negative offset", encodeJournal(h, []stagedExtent{{Off: 10, Data: []byte("a")}, {Off: -5, Data: []byte("b")}})},
 		{"check past the end", encodeJournal(journalHeader{Serial: 1, Size: 1 << 20, Checks: []journalCheck{{Off: 1 << 20, Len: 1}}})},
-		{"count too large", func() []byte {
+		{"extent count", func() []byte {
 			b := encodeJournal(h, []stagedExtent{{Off: 0, Data: []byte("a")}})
-			binary.LittleEndian.PutUint32(b[0x14:], 2)
+			binary.LittleEndian.PutUint32(b[0x14:], 1)
 			return reseal(b)
 		}()},
 		{"checks too many", func() []byte {
@@ -229,9 +229,16 @@ func TestJournalV3Corrupt(t *testing.T) {
 			binary.LittleEndian.PutUint32(b[0x30:], 1<<30)
 			return reseal(b)
 		}()},
-		{"stray bytes", func() []byte {
+		{"extent cut short", func() []byte {
 			b := encodeJournal(h, []stagedExtent{{Off: 0, Data: []byte("ab")}})
-			binary.LittleEndian.PutUint32(b[0x14:], 0)
+			b[journalHeaderV3+1] = 3 // length 3, 2 bytes left
+			return reseal(b)
+		}()},
+		{"varint cut short", func() []byte {
+			b := encodeJournal(h, []stagedExtent{{Off: 0, Data: []byte("ab")}})
+			b[journalHeaderV3+1] = 0x80 // a length varint running into the data and the trailer
+			b[journalHeaderV3+2] = 0x80
+			b[journalHeaderV3+3] = 0x80
 			return reseal(b)
 		}()},
 	}
