@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"hash/crc32"
+	"os"
 	"slices"
 	"sync"
 
@@ -61,11 +62,13 @@ func (v *Volume) commit(tx *Tx) error {
 		return err
 	}
 	h := journalHeader{Serial: v.boot.Serial, Offset: v.info.Offset, Size: base.Size()}
+	wb := newWriteback(base)
 	for _, e := range free {
 		if _, err := base.WriteAt(e.Data, e.Off); err != nil {
 			v.rollback()
 			return fmt.Errorf("volume: write new blocks to free clusters (the volume is unchanged): %w", err)
 		}
+		wb.wrote(e.Off, int64(len(e.Data)))
 	}
 	h.Checks = journalChecks(free)
 
@@ -96,11 +99,13 @@ func (v *Volume) commit(tx *Tx) error {
 		if len(ph) == 0 {
 			continue
 		}
+		wb := newWriteback(base)
 		for _, e := range ph {
 			if _, err := base.WriteAt(e.Data, e.Off); err != nil {
 				v.broken = err
 				return fmt.Errorf("%w: %s kept: %v", ErrBroken, v.journal, err)
 			}
+			wb.wrote(e.Off, int64(len(e.Data)))
 		}
 		if err := base.Sync(); err != nil {
 			v.broken = err
@@ -228,4 +233,47 @@ func (tx *Tx) freeBeforeRanges() ([]devRange, error) {
 		}
 	}
 	return out, nil
+}
+
+// writebackChunk is how many bytes a commit writes between two
+// startWriteback hints.
+const writebackChunk = 1 << 20
+
+// writeback gives a startWriteback hint (start) for every writebackChunk
+// bytes written, in device order.
+type writeback struct {
+	start  func(off, n int64)
+	lo, hi int64 // written since the last hint
+}
+
+func newWriteback(d Device) *writeback {
+	return &writeback{start: func(off, n int64) { startWriteback(d, off, n) }}
+}
+
+func (w *writeback) wrote(off, n int64) {
+	if w.hi == w.lo {
+		w.lo, w.hi = off, off
+	}
+	w.hi = max(w.hi, off+n)
+	if w.hi-w.lo >= writebackChunk {
+		w.start(w.lo, w.hi-w.lo)
+		w.lo = w.hi
+	}
+}
+
+// writebackWriter gives fileWriteback hints for a file written in order
+// through it.
+type writebackWriter struct {
+	f          *os.File
+	off, since int64
+}
+
+func (w *writebackWriter) Write(p []byte) (int, error) {
+	n, err := w.f.Write(p)
+	w.off += int64(n)
+	if w.off-w.since >= writebackChunk {
+		fileWriteback(w.f, w.since, w.off-w.since)
+		w.since = w.off
+	}
+	return n, err
 }

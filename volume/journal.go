@@ -394,7 +394,7 @@ func WriteFileJournal(j FileJournal, write func(io.Writer) error) error {
 	if err != nil {
 		return fmt.Errorf("volume: journal: %w", err)
 	}
-	bw := bufio.NewWriterSize(f, journalBuffer)
+	bw := bufio.NewWriterSize(&writebackWriter{f: f}, journalBuffer)
 	err = write(bw)
 	if err == nil {
 		err = bw.Flush()
