@@ -16,21 +16,26 @@ const syncFileRangeWrite = 2
 // reaches the file under d through the devices of this package (and any
 // that has an Unwrap() Device method), and errors are ignored.
 func startWriteback(d Device, off, n int64) {
-	for n > 0 {
+	if f, at, ok := writebackFile(d, off); ok && n > 0 {
+		fileWriteback(f, at, n)
+	}
+}
+
+// writebackFile finds the writable file under d and the offset in it of
+// d's byte off.
+func writebackFile(d Device, off int64) (*os.File, int64, bool) {
+	for {
 		switch t := d.(type) {
 		case *subDevice:
 			d, off = t.d, off+t.off
 		case *alignedDevice:
 			d = t.inner
 		case *fileDevice:
-			if t.writable {
-				fileWriteback(t.f, off, n)
-			}
-			return
+			return t.f, off, t.writable
 		case interface{ Unwrap() Device }:
 			d = t.Unwrap()
 		default:
-			return
+			return nil, 0, false
 		}
 	}
 }
