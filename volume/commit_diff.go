@@ -86,7 +86,8 @@ func changedTo(dev Device, exts []stagedExtent, emit func([]stagedExtent)) error
 		for i := 0; i < len(data); {
 			if i >= base+len(old) {
 				base = i
-				old = slices.Grow(old[:0], 1<<20)[:min(1<<20, len(data)-i)]
+				n := min(1<<20, len(data)-i)
+				old = slices.Grow(old[:0], n)[:n]
 				if _, err := dev.ReadAt(old, e.Off+int64(i)); err != nil {
 					return fmt.Errorf("volume: read the bytes the commit replaces at %#x: %w", e.Off+int64(i), err)
 				}
