@@ -232,6 +232,11 @@ type crashCase struct {
 	before, after []byte
 	writes        int // device writes of the commit
 	journalLen    int
+	// direct is how many of the writes come before the journal (blocks
+	// new in clusters free before, written outside the journal), journal
+	// the journal of the commit.
+	direct  int
+	journal []byte
 }
 
 func prepareCrash(t *testing.T, base []byte, op crashOp) crashCase {
@@ -239,11 +244,11 @@ func prepareCrash(t *testing.T, base []byte, op crashOp) crashCase {
 	c := crashCase{op: op, before: base}
 	img := bytes.Clone(base)
 	dev := &testutil.FaultDevice{Inner: volume.NewMemDevice(img, 512), FailAt: -1}
-	j := &recJournal{MemJournal: testutil.NewMemJournal()}
+	j := &recJournal{MemJournal: testutil.NewMemJournal(), dev: dev}
 	if err := crashUpdate(t, dev, j, op.fn); err != nil {
 		t.Fatalf("%s: %v", op.name, err)
 	}
-	c.after, c.writes, c.journalLen = img, dev.Writes(), j.last
+	c.after, c.writes, c.journalLen, c.direct, c.journal = img, dev.Writes(), len(j.last), j.at, j.last
 	if c.writes == 0 || bytes.Equal(c.before, c.after) {
 		t.Fatalf("%s: the commit wrote nothing", op.name)
 	}
@@ -261,14 +266,17 @@ func prepareCrash(t *testing.T, base []byte, op crashOp) crashCase {
 	return c
 }
 
-// recJournal remembers the length of the last journal written.
+// recJournal remembers the last journal written, and how many device
+// writes came before it.
 type recJournal struct {
 	*testutil.MemJournal
-	last int
+	dev  *testutil.FaultDevice
+	last []byte
+	at   int
 }
 
 func (j *recJournal) Write(b []byte) error {
-	j.last = len(b)
+	j.last, j.at = bytes.Clone(b), j.dev.Writes()
 	return j.MemJournal.Write(b)
 }
 
@@ -341,7 +349,7 @@ func TestCrashEveryWrite(t *testing.T) {
 			if cmp.Equal(before, after) {
 				t.Fatalf("the operation changed nothing the reader shows")
 			}
-			t.Logf("%d device writes, journal %d bytes", c.writes, c.journalLen)
+			t.Logf("%d device writes (%d before the journal), journal %d bytes", c.writes, c.direct, c.journalLen)
 			if op.name == "grow" {
 				if b, a := records(t, c.before), records(t, c.after); a <= b {
 					t.Fatalf("grow: $MFT has %d records before and %d after; want it grown", b, a)
@@ -354,7 +362,21 @@ func TestCrashEveryWrite(t *testing.T) {
 					j := testutil.NewMemJournal()
 					err := crashUpdate(t, dev, j, op.fn)
 					points++
+					want := "after"
 					switch {
+					case n < c.direct:
+						// New blocks in free clusters, before the journal:
+						// the operation fails, nothing else is written.
+						if !errors.Is(err, testutil.ErrInjected) || errors.Is(err, volume.ErrBroken) {
+							t.Fatalf("%v at write %d (before the journal): Update = %v, want the write's error", mode, n, err)
+						}
+						if j.Bytes() != nil {
+							t.Fatalf("%v at write %d (before the journal): a journal was left", mode, n)
+						}
+						if dev.Writes() != n+1 {
+							t.Fatalf("%v at write %d (before the journal): %d writes tried, want none after the failed one", mode, n, dev.Writes())
+						}
+						want = "before+free"
 					case n < c.writes && !errors.Is(err, volume.ErrBroken):
 						t.Fatalf("%v at write %d: Update = %v, want ErrBroken", mode, n, err)
 					case n == c.writes && err != nil:
@@ -363,7 +385,26 @@ func TestCrashEveryWrite(t *testing.T) {
 						t.Fatalf("%v at write %d (none): Update = %v", mode, n, err)
 					}
 					crashed := bytes.Clone(img)
-					if n < c.writes && mode == testutil.FailWrite {
+					if n < c.direct {
+						// A crash, not an error: the complete journal may
+						// be durable before the blocks it checks are.
+						// Reopening discards it, as a check fails (or
+						// replays it, should every checked byte have
+						// reached the device after all).
+						jj := testutil.NewMemJournal()
+						jj.Set(c.journal)
+						img2 := bytes.Clone(img)
+						rep := reopen(t, img2, jj)
+						switch w := c.which(img2); {
+						case rep == nil:
+							t.Errorf("%v at write %d, complete journal: reopen did not see it", mode, n)
+						case rep.Discarded && w != "before" && w != "before+free", rep.Replayed && w != "after":
+							t.Errorf("%v at write %d, complete journal: reopen %+v left the volume %s", mode, n, rep, w)
+						case rep.Replayed && n < c.direct-1:
+							t.Errorf("%v at write %d, complete journal: replayed with writes it checks missing", mode, n)
+						}
+					}
+					if n >= c.direct && n < c.writes && mode == testutil.FailWrite {
 						// Without the journal (deleted, or a tool that
 						// ignores it): the reader must still read every path.
 						if _, errs := dumpVolumeErrs(bytes.Clone(crashed)); len(errs) > 0 {
@@ -371,17 +412,21 @@ func TestCrashEveryWrite(t *testing.T) {
 						}
 					}
 					rep := reopen(t, img, j)
-					if n < c.writes && (rep == nil || !rep.Replayed) {
-						t.Errorf("%v at write %d: reopen did not replay (%+v)", mode, n, rep)
+					if replayed := rep != nil && rep.Replayed; replayed != (n >= c.direct && n < c.writes) {
+						t.Errorf("%v at write %d: replay %+v", mode, n, rep)
 					}
-					if w := c.which(img); w != "after" {
-						t.Errorf("%v at write %d: after replay the volume is %s, want after", mode, n, w)
+					w := c.which(img)
+					if w == "before" && want == "before+free" {
+						w = want // nothing reached the device
+					}
+					if w != want {
+						t.Errorf("%v at write %d: after replay the volume is %s, want %s", mode, n, w, want)
 						if w == "neither" {
 							c.diffState(t, img)
 						}
 						return
 					}
-					if n == c.writes/2 && mode == testutil.FailWrite {
+					if n == max(c.writes/2, c.direct) && mode == testutil.FailWrite {
 						flsChecks++
 						checkFls(t, "after replay", img, after, nil)
 						// The crashed image without replay: fls must see
@@ -403,15 +448,19 @@ func TestCrashEveryWrite(t *testing.T) {
 					t.Fatalf("journal cut at %d: Update succeeded", cut)
 				}
 				points++
-				if dev.Writes() != 0 {
-					t.Errorf("journal cut at %d: %d device writes after the journal failed", cut, dev.Writes())
+				if dev.Writes() != c.direct {
+					t.Errorf("journal cut at %d: %d device writes, want the %d before the journal only", cut, dev.Writes(), c.direct)
 				}
 				rep := reopen(t, img, j)
 				if rep == nil || !rep.Discarded {
 					t.Errorf("journal cut at %d: reopen did not discard the journal (%+v)", cut, rep)
 				}
-				if w := c.which(img); w != "before" {
-					t.Errorf("journal cut at %d: the volume is %s, want before", cut, w)
+				want := "before"
+				if c.direct > 0 {
+					want = "before+free"
+				}
+				if w := c.which(img); w != want {
+					t.Errorf("journal cut at %d: the volume is %s, want %s", cut, w, want)
 				}
 			}
 		})

@@ -39,6 +39,9 @@ func (d *countingDevice) WriteAt(p []byte, off int64) (int, error) {
 	return n, err
 }
 
+// Unwrap returns the device counted (for the writer's writeback hints).
+func (d *countingDevice) Unwrap() volume.Device { return d.Device }
+
 func (d *countingDevice) Sync() error {
 	t := time.Now()
 	err := d.Device.Sync()
