@@ -211,12 +211,13 @@ type edit struct {
 	inPlace     bool   // loaded blocks are changed in place (Editor.InPlace)
 	// Backing for the sets above: an edit rarely touches more than a
 	// few blocks, so they need no allocation of their own.
-	space   [6][4]mft.VCN
-	bspace  [4]*Block
-	dspace  [4]mft.VCN
-	fspace  [2]mft.VCN
-	rootBuf int     // the Editor.rootBufs element backing root.Entries
-	pathBuf [5]step // a path from the root, without allocating
+	space     [6][4]mft.VCN
+	bspace    [4]*Block
+	dspace    [4]mft.VCN
+	fspace    [2]mft.VCN
+	rootBuf   int     // the Editor.rootBufs element backing root.Entries
+	rootOwned bool    // root.Entries is this edit's copy (ownRoot)
+	pathBuf   [5]step // a path from the root, without allocating
 }
 
 // vcnSet is a set of VCNs. An edit touches a few blocks (a path from the
@@ -280,13 +281,10 @@ func (ed *Editor) begin() (*edit, error) {
 	op.blocks.vcns, op.blocks.blocks = op.space[0][:0], op.bspace[:0]
 	op.isDirty, op.isFreed, op.owned, op.reached, op.made = op.space[1][:0], op.space[2][:0], op.space[3][:0], op.space[4][:0], op.space[5][:0]
 	op.dirty, op.freed = op.dspace[:0], op.fspace[:0]
-	// The root's copy goes into whichever buffer Root does not hold.
-	k := 0
-	if rs, b := ed.Root.Entries, ed.rootBufs[0]; len(rs) > 0 && cap(b) > 0 && &rs[0] == &b[:1][0] {
-		k = 1
-	}
-	ed.rootBufs[k] = append(ed.rootBufs[k][:0], ed.Root.Entries...)
-	op.root.Entries, op.rootBuf = ed.rootBufs[k], k
+	// The root's entries are shared (capacity capped) until ownRoot
+	// copies them: most edits change only a block.
+	rs := ed.Root.Entries
+	op.root.Entries = rs[:len(rs):len(rs)]
 	if least := rootHeaderLen + op.entriesOff(NoVCN, &op.root) + endLen + childLen; ed.RootMax < least {
 		return nil, fmt.Errorf("index: Editor RootMax %d is below %d bytes, the smallest root with a sub-node", ed.RootMax, least)
 	}
@@ -391,14 +389,34 @@ func (op *edit) load(vcn mft.VCN) (*Block, error) {
 }
 
 // own gives the node of s its own copy of its entries before they are
-// changed in place; the root and new blocks own theirs already.
+// changed in place; new blocks own theirs already.
 func (op *edit) own(s step) {
-	if s.vcn == NoVCN || op.owned.has(s.vcn) {
+	if s.vcn == NoVCN {
+		op.ownRoot()
+		return
+	}
+	if op.owned.has(s.vcn) {
 		return
 	}
 	// Room for one more: an insert follows.
 	s.n.Entries = append(make([]Entry, 0, len(s.n.Entries)+1), s.n.Entries...)
 	op.owned.set(s.vcn)
+}
+
+// ownRoot gives the edit's root its own copy of the Editor's root
+// entries, in whichever of Editor.rootBufs Root does not hold (Root keeps
+// the entries of the last edit until this one commits).
+func (op *edit) ownRoot() {
+	if op.rootOwned {
+		return
+	}
+	ed := op.ed
+	k := 0
+	if rs, b := ed.Root.Entries, ed.rootBufs[0]; len(rs) > 0 && cap(b) > 0 && &rs[0] == &b[:1][0] {
+		k = 1
+	}
+	ed.rootBufs[k] = append(ed.rootBufs[k][:0], op.root.Entries...)
+	op.root.Entries, op.rootBuf, op.rootOwned = ed.rootBufs[k], k, true
 }
 
 // child loads the sub-node of entry p.i of p, at depth below the root.
@@ -543,6 +561,7 @@ func (op *edit) pushDown() (*Block, error) {
 	if err != nil {
 		return nil, err
 	}
+	op.ownRoot()
 	b := &Block{VCN: vcn, Node: Node{Flags: op.root.Flags & NodeHasChildren, Entries: op.root.Entries}}
 	op.ed.rootBufs[op.rootBuf] = nil // the block has the buffer now
 	op.blocks.put(vcn, b)
@@ -610,8 +629,14 @@ func (op *edit) split(s, p *step) error {
 	op.owned.set(vcn)
 	op.reached.set(vcn)
 	op.markDirty(vcn)
-	s.n.Entries = slices.Clone(es[m+1:])
-	if s.vcn != NoVCN {
+	if op.owned.has(s.vcn) {
+		// s keeps the rest in its own array, with the room it has for
+		// the inserts that follow.
+		n := copy(es, es[m+1:])
+		clear(es[n:])
+		s.n.Entries = es[:n]
+	} else {
+		s.n.Entries = slices.Clone(es[m+1:])
 		op.owned.set(s.vcn)
 	}
 	op.markDirty(s.vcn)

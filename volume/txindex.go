@@ -3,6 +3,7 @@ package volume
 import (
 	"encoding/binary"
 	"fmt"
+	"math/bits"
 
 	"github.com/ntfsedit/ntfsedit/index"
 	"github.com/ntfsedit/ntfsedit/mft"
@@ -36,6 +37,9 @@ type txIndex struct {
 	// lastRead is the offset of the block read last, aheadEnd the end of
 	// what readAhead read.
 	lastRead, aheadEnd int64
+	// finger is the leaf block the last lookup ended in (a hint checked
+	// before use, see fingerFold).
+	finger *index.Block
 }
 
 // slot is the block number of vcn in front (-1: not kept there).
@@ -307,14 +311,17 @@ func (x *txIndex) allocBlock() (mft.VCN, error) {
 	if err != nil {
 		return 0, err
 	}
-	bits := br.attr().Value
+	bm := br.attr().Value
 	size := int64(0)
 	if x.alloc != nil {
 		size = x.alloc.Size()
 	}
-	bit := int64(0)
-	for ; bit < int64(len(bits))*8; bit++ {
-		if bits[bit/8]&(1<<(bit%8)) == 0 {
+	// The lowest clear bit (past the end when all are set), a byte at a
+	// time.
+	bit := int64(len(bm)) * 8
+	for i, c := range bm {
+		if c != 0xFF {
+			bit = int64(i)*8 + int64(bits.TrailingZeros8(^c))
 			break
 		}
 	}
