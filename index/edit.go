@@ -507,9 +507,19 @@ func setChild(e *Entry, has bool, vcn mft.VCN) {
 // fix walks the path up from the leaf: it splits nodes that overflow,
 // moves the root's entries into a new block when the root overflows, and
 // when deleting rebalances nodes that are too empty and shrinks the root.
+//
+// An insert changes the leaf, and a split the parent of the node split;
+// a block it did not change still fits (blocks are decoded or left by an
+// edit fitting their room), so only the changed levels and the root
+// (whose room, RootMax, may have shrunk since the last edit) are checked.
 func (op *edit) fix(path []step, deleting bool) error {
+	changed := len(path) - 1 // the highest level changed
 	for level := len(path) - 1; level >= 0; {
 		s := &path[level]
+		if !deleting && level > 0 && level < changed {
+			level = 0
+			continue
+		}
 		if entriesLen(s.n.Entries) > op.room(*s) {
 			if level == 0 {
 				b, err := op.pushDown()
@@ -518,12 +528,13 @@ func (op *edit) fix(path []step, deleting bool) error {
 				}
 				path = slices.Insert(path, 1, step{vcn: b.VCN, n: &b.Node, i: path[0].i})
 				path[0].i = 0
-				level = 1
+				level, changed = 1, 1
 				continue
 			}
 			if err := op.split(s, &path[level-1]); err != nil {
 				return err
 			}
+			changed = level - 1
 			continue
 		}
 		if deleting && level > 0 && op.underfull(*s) {

@@ -21,8 +21,11 @@ type txIndex struct {
 	root  *index.Root
 	bsize int64
 	unit  int64 // bytes per sub-node VCN
-	alloc *Stream
-	ed    *index.Editor
+	// slotShift is log2(bsize/unit), the shift from a VCN to its block
+	// number (-1: not a power of two, divide).
+	slotShift int
+	alloc     *Stream
+	ed        *index.Editor
 	// rootVal is the $INDEX_ROOT value root was decoded from or last
 	// written to: while the attribute still holds it, root is current.
 	rootVal []byte
@@ -47,7 +50,11 @@ func (x *txIndex) slot(vcn mft.VCN) int {
 	if vcn < 0 || x.bsize <= 0 {
 		return -1
 	}
-	if n := int64(vcn) * x.unit / x.bsize; n < 1<<16 {
+	n := int64(vcn) >> x.slotShift
+	if x.slotShift < 0 {
+		n = int64(vcn) * x.unit / x.bsize
+	}
+	if n < 1<<16 {
 		return int(n)
 	}
 	return -1
@@ -99,6 +106,10 @@ func (tx *Tx) openIndex(fe *fileEdit, name []uint16, cmp func(a, b []byte) int) 
 	x.unit = int64(tx.v.clusterSize)
 	if x.bsize < x.unit {
 		x.unit = 512
+	}
+	x.slotShift = -1
+	if r := x.bsize / x.unit; x.bsize > 0 && x.bsize%x.unit == 0 && r&(r-1) == 0 {
+		x.slotShift = bits.TrailingZeros64(uint64(r))
 	}
 	if err := x.loadAlloc(); err != nil {
 		return nil, err
