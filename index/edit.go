@@ -40,6 +40,10 @@ type Editor struct {
 	// insert would make the root larger, its entries move down into a new
 	// block and the root keeps only an end entry pointing at it.
 	RootMax int
+	// RootMaxFunc, when set, gives RootMax at the start of each Insert
+	// and Delete, for a caller whose record changes between edits (and
+	// that would rather not work RootMax out for lookups).
+	RootMaxFunc func() int
 	// BlockSize is the INDX block size in bytes (Root.BlockSize).
 	BlockSize int
 	// Compare orders two keys (Entry.Key). It must be a total order; 0
@@ -260,6 +264,9 @@ func (s *blockSet) put(v mft.VCN, b *Block) {
 func (ed *Editor) begin() (*edit, error) {
 	if ed.Root == nil {
 		return nil, errNoRoot
+	}
+	if ed.RootMaxFunc != nil {
+		ed.RootMax = ed.RootMaxFunc()
 	}
 	if ed.Compare == nil {
 		return nil, errors.New("index: Editor has no Compare function")

@@ -43,6 +43,9 @@ type txIndex struct {
 	// finger is the leaf block the last lookup ended in (a hint checked
 	// before use, see fingerFold).
 	finger *index.Block
+	// fingerAt is where in finger the last lookup stopped: the first
+	// entry whose key is not below its name.
+	fingerAt int
 }
 
 // slot is the block number of vcn in front (-1: not kept there).
@@ -92,7 +95,6 @@ func (tx *Tx) openIndex(fe *fileEdit, name []uint16, cmp func(a, b []byte) int) 
 		}
 		if sameBytes(x.rootVal, val) {
 			x.ed.Compare = cmp
-			x.ed.RootMax = x.rootMax()
 			return x, nil
 		}
 		fe.indexes = append(fe.indexes[:i], fe.indexes[i+1:]...)
@@ -125,8 +127,10 @@ func (tx *Tx) openIndex(fe *fileEdit, name []uint16, cmp func(a, b []byte) int) 
 		// The transaction's decoded blocks are its own: Insert may
 		// change them in place.
 		InPlace: true,
+		// Worked out for each edit: the record's other attributes
+		// change between them.
+		RootMaxFunc: x.rootMax,
 	}
-	x.ed.RootMax = x.rootMax()
 	fe.indexes = append(fe.indexes, x)
 	return x, nil
 }

@@ -35,45 +35,65 @@ func (x *txIndex) fingerFold(u index.UpCase, name []uint16, out []index.Entry) (
 	if keys < 1 || !es[keys].IsLast() || es[keys].HasChild() {
 		return out, false
 	}
-	last, ok := foldCompareKey(u, name, es[keys-1].Key)
-	switch {
-	case !ok || last == 0:
-		return out, false
-	case last > 0:
-		// After the leaf's keys: nothing matches when the leaf is the
-		// rightmost, whose last key is the largest of the index.
-		return out, x.rightmost() == f
-	}
-	if keys < 2 {
-		return out, false
-	}
-	if first, ok := foldCompareKey(u, name, es[0].Key); !ok || first <= 0 {
-		return out, false
-	}
-	// es[0] < name < es[keys-1]: bisect es[1:keys-1] for the first key
-	// not below name, then collect the keys equal to it.
-	lo, hi := 1, keys-1
-	for lo < hi {
-		m := int(uint(lo+hi) >> 1)
-		c, ok := foldCompareKey(u, name, es[m].Key)
-		if !ok {
-			return out[:0], false
-		}
-		if c > 0 {
-			lo = m + 1
-		} else {
-			hi = m
-		}
-	}
-	for i := lo; i < keys-1; i++ {
+	bad := false // a key too short for its name: the search from the root reports it
+	cmp := func(i int) int {
 		c, ok := foldCompareKey(u, name, es[i].Key)
 		if !ok {
-			return out[:0], false
+			bad = true
+			return 0 // not a bound
 		}
-		if c != 0 {
-			break
+		return c
+	}
+	// lo and hi bound name strictly: es[lo] < name < es[hi]. The lower
+	// bound is tried first at the entry the last lookup stopped at
+	// (x.fingerAt), the upper one two entries on: names looked up in
+	// order are then found with few comparisons.
+	lo, hi := x.fingerAt, keys-1
+	if lo >= keys {
+		// The last lookup went past the leaf's keys.
+		if c := cmp(keys - 1); c > 0 {
+			return out, x.rightmost() == f
 		}
+		lo = 0
+	}
+	if cmp(lo) <= 0 {
+		if lo == 0 || cmp(0) <= 0 {
+			return out, false
+		}
+		lo = 0
+	}
+	if lo == keys-1 {
+		x.fingerAt = keys
+		return out, x.rightmost() == f
+	}
+	if h := lo + 2; h < keys-1 && cmp(h) < 0 {
+		hi = h
+	} else if c := cmp(keys - 1); c >= 0 {
+		if c > 0 {
+			x.fingerAt = keys
+			if x.rightmost() == f {
+				return out, true
+			}
+		}
+		return out, false
+	}
+	// Bisect (lo, hi) for the first key not below name, then collect
+	// the keys equal to it (all before hi).
+	l, h := lo+1, hi
+	for l < h {
+		m := int(uint(l+h) >> 1)
+		if cmp(m) > 0 {
+			l = m + 1
+		} else {
+			h = m
+		}
+	}
+	x.fingerAt = l
+	for i := l; i < hi && cmp(i) == 0; i++ {
 		out = append(out, es[i])
+	}
+	if bad {
+		return out[:0], false
 	}
 	return out, true
 }
