@@ -283,11 +283,19 @@ func (ed *Editor) begin() (*edit, error) {
 	if op == nil {
 		op = new(edit)
 		ed.op = op
+		op.blocks.vcns, op.blocks.blocks = op.space[0][:0], op.bspace[:0]
+		op.isDirty, op.isFreed, op.owned, op.reached, op.made = op.space[1][:0], op.space[2][:0], op.space[3][:0], op.space[4][:0], op.space[5][:0]
+		op.dirty, op.freed = op.dspace[:0], op.fspace[:0]
 	}
-	*op = edit{ed: ed, root: ed.Root.Node}
-	op.blocks.vcns, op.blocks.blocks = op.space[0][:0], op.bspace[:0]
-	op.isDirty, op.isFreed, op.owned, op.reached, op.made = op.space[1][:0], op.space[2][:0], op.space[3][:0], op.space[4][:0], op.space[5][:0]
-	op.dirty, op.freed = op.dspace[:0], op.fspace[:0]
+	// Every field but the buffers is reset; the lists keep their arrays
+	// (the last edit's, grown or not). Reslicing in place writes no
+	// pointers: assigning a whole edit costs a GC write barrier for
+	// each of its pointer words.
+	op.ed, op.root, op.rootChanged, op.inPlace = ed, ed.Root.Node, false, false
+	op.rootBuf, op.rootOwned = 0, false
+	op.blocks.vcns, op.blocks.blocks = op.blocks.vcns[:0], op.blocks.blocks[:0]
+	op.isDirty, op.isFreed, op.owned, op.reached, op.made = op.isDirty[:0], op.isFreed[:0], op.owned[:0], op.reached[:0], op.made[:0]
+	op.dirty, op.freed = op.dirty[:0], op.freed[:0]
 	// The root's entries are shared (capacity capped) until ownRoot
 	// copies them: most edits change only a block.
 	rs := ed.Root.Entries

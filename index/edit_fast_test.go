@@ -122,7 +122,11 @@ func BenchmarkEditorAppend(b *testing.B) {
 		// Blocks are kept decoded, not encoded per store: the benchmark
 		// measures the Editor.
 		h.ed.Load, h.ed.Free, h.ed.InPlace = cs.load, cs.release, true
-		h.ed.Store = func(blk *Block) error { cs.decoded[blk.VCN] = blk; return nil }
+		h.ed.Store = func(blk *Block) error {
+			blk.AllocatedSize = 4096 - blockHeaderLen // as AppendBinary sets it
+			cs.decoded[blk.VCN] = blk
+			return nil
+		}
 		h.ed.Compare = fastNameCompare
 		for i, k := range keys {
 			if err := h.ed.Insert(Entry{Ref: mft.FileRef(64 + i), Key: k}); err != nil {
