@@ -148,6 +148,38 @@ func TestFingerFold(t *testing.T) {
 			lookup(present[rng.IntN(len(present))])
 		}
 		sequential("after edits, upper case", upper(present))
+		// Empty a run of leaves (blocks merged and freed, the finger's
+		// among them), then look the run and its neighbours up in order.
+		x, err := tx.openIndex(dfe, nameI30, tx.nameCompare())
+		if err != nil {
+			return err
+		}
+		blocks := func() int {
+			n := 0
+			for _, b := range x.front {
+				if b != nil {
+					n++
+				}
+			}
+			return n
+		}
+		before := blocks()
+		for i := 500; i < 2000; i++ {
+			if n := fmt.Sprintf("f%05d", i); slices.Contains(present, n) {
+				edit(n, true)
+			}
+			if i%50 == 0 {
+				lookup(fmt.Sprintf("f%05d", i+1))
+			}
+		}
+		if after := blocks(); after >= before {
+			t.Errorf("%d blocks before deleting a run of names, %d after: the test wants some freed", before, after)
+		}
+		var run []string
+		for i := 400; i < 2100; i++ {
+			run = append(run, fmt.Sprintf("f%05d", i))
+		}
+		sequential("over the deleted run", run)
 		if hits == 0 {
 			t.Error("the finger answered no lookup")
 		}
