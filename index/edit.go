@@ -96,9 +96,15 @@ func (ed *Editor) Insert(e Entry) error {
 	}
 	e.Flags, e.Child, e.Length, e.KeyLength, e.raw = 0, 0, 0, 0, nil
 	e.DataOffset, e.DataLength = uint16(e.Ref), uint16(e.Ref>>16)
-	if size, room := align8(entryHeaderLen+len(e.Key))+childLen, op.newRoom(); 3*size+endLen+childLen > room {
+	packed := align8(entryHeaderLen + len(e.Key))
+	if size, room := packed+childLen, op.newRoom(); 3*size+endLen+childLen > room {
 		return fmt.Errorf("%w: key of %d bytes makes an entry of %d bytes; at most %d fit a %d-byte block",
 			ErrTooLarge, len(e.Key), size, (room-endLen-childLen)/3&^7, ed.BlockSize)
+	}
+	if packed <= 0xFFF8 {
+		// The packed length appendEntry gives it, set now so that sizing
+		// the node (entriesLen) need not work it out on every edit.
+		e.Length = uint16(packed)
 	}
 	path, found, err := op.search(e.Key)
 	if err != nil {
