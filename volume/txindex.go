@@ -53,12 +53,26 @@ func (x *txIndex) slot(vcn mft.VCN) int {
 	if vcn < 0 || x.bsize <= 0 {
 		return -1
 	}
-	n := int64(vcn) >> x.slotShift
-	if x.slotShift < 0 {
+	var n int64
+	if x.slotShift >= 0 {
+		n = int64(vcn) >> x.slotShift
+	} else {
 		n = int64(vcn) * x.unit / x.bsize
 	}
 	if n < 1<<16 {
 		return int(n)
+	}
+	return -1
+}
+
+// slotShift is log2(bsize/unit) when bsize is a power-of-two multiple of
+// unit, else -1.
+func slotShift(bsize, unit int64) int {
+	if unit <= 0 || bsize <= 0 || bsize%unit != 0 {
+		return -1
+	}
+	if r := bsize / unit; r&(r-1) == 0 {
+		return bits.TrailingZeros64(uint64(r))
 	}
 	return -1
 }
@@ -109,10 +123,7 @@ func (tx *Tx) openIndex(fe *fileEdit, name []uint16, cmp func(a, b []byte) int) 
 	if x.bsize < x.unit {
 		x.unit = 512
 	}
-	x.slotShift = -1
-	if r := x.bsize / x.unit; x.bsize > 0 && x.bsize%x.unit == 0 && r&(r-1) == 0 {
-		x.slotShift = bits.TrailingZeros64(uint64(r))
-	}
+	x.slotShift = slotShift(x.bsize, x.unit)
 	if err := x.loadAlloc(); err != nil {
 		return nil, err
 	}

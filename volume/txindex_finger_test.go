@@ -198,3 +198,31 @@ func upper(names []string) []string {
 	}
 	return out
 }
+
+// TestIndexSlot checks the block number of a sub-node VCN, by shift when
+// the block size is a power-of-two multiple of the VCN unit and by
+// division otherwise.
+func TestIndexSlot(t *testing.T) {
+	tests := []struct {
+		bsize, unit int64
+		vcn         mft.VCN
+		want        int
+	}{
+		{4096, 4096, 0, 0},
+		{4096, 4096, 7, 7},
+		{4096, 1024, 8, 2},  // 4 KiB blocks in 1 KiB clusters
+		{4096, 1024, 11, 2}, // inside block 2
+		{1024, 512, 6, 3},   // blocks smaller than a cluster: VCNs in 512-byte units
+		{3072, 1024, 9, 3},  // not a power of two: divided
+		{4096, 4096, 1<<16 - 1, 1<<16 - 1},
+		{4096, 4096, 1 << 16, -1}, // past what front keeps
+		{4096, 4096, -1, -1},
+		{4096, 512, 1 << 62, -1},
+	}
+	for _, tt := range tests {
+		x := &txIndex{bsize: tt.bsize, unit: tt.unit, slotShift: slotShift(tt.bsize, tt.unit)}
+		if got := x.slot(tt.vcn); got != tt.want {
+			t.Errorf("block size %d, unit %d: slot(%d) = %d, want %d", tt.bsize, tt.unit, tt.vcn, got, tt.want)
+		}
+	}
+}
