@@ -80,16 +80,24 @@ func (x *txIndex) fingerFold(u index.UpCase, name []uint16, out []index.Entry) (
 	// Bisect (lo, hi) for the first key not below name, then collect
 	// the keys equal to it (all before hi).
 	l, h := lo+1, hi
+	hc, known := 0, false // the comparison with es[h], once made
 	for l < h {
 		m := int(uint(l+h) >> 1)
-		if cmp(m) > 0 {
+		if c := cmp(m); c > 0 {
 			l = m + 1
 		} else {
-			h = m
+			h, hc, known = m, c, true
 		}
 	}
 	x.fingerAt = l
-	for i := l; i < hi && cmp(i) == 0; i++ {
+	for i := l; i < hi; i++ {
+		c := hc
+		if i != l || !known {
+			c = cmp(i)
+		}
+		if c != 0 {
+			break
+		}
 		out = append(out, es[i])
 	}
 	if bad {
