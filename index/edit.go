@@ -259,6 +259,11 @@ func (s *blockSet) get(v mft.VCN) *Block {
 	return nil
 }
 
+// add is put for a VCN not in the set.
+func (s *blockSet) add(v mft.VCN, b *Block) {
+	s.vcns, s.blocks = append(s.vcns, v), append(s.blocks, b)
+}
+
 func (s *blockSet) put(v mft.VCN, b *Block) {
 	if i := slices.Index(s.vcns, v); i >= 0 {
 		s.blocks[i] = b
@@ -396,16 +401,17 @@ func (op *edit) load(vcn mft.VCN) (*Block, error) {
 	if n := len(blk.Entries); n == 0 || !blk.Entries[n-1].IsLast() {
 		return nil, &CorruptError{VCN: vcn, Offset: blockHeaderLen, Field: "index node (no last entry)"}
 	}
+	// vcn is new to the edit (not in blocks, so not owned either).
 	if op.inPlace {
-		op.blocks.put(vcn, blk)
-		op.owned.set(vcn)
+		op.blocks.add(vcn, blk)
+		op.owned = append(op.owned, vcn)
 		return blk, nil
 	}
 	// The copy shares the loaded entries until own is called for it
 	// (capacity capped, so an append never writes into the loaded block).
 	c := *blk
 	c.Entries = blk.Entries[:len(blk.Entries):len(blk.Entries)]
-	op.blocks.put(vcn, &c)
+	op.blocks.add(vcn, &c)
 	return &c, nil
 }
 
