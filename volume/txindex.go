@@ -155,12 +155,29 @@ func sameBytes(a, b []byte) bool {
 // rootMax is the largest $INDEX_ROOT value that leaves room in the base
 // record for the other attributes and for $INDEX_ALLOCATION and $BITMAP.
 func (x *txIndex) rootMax() int {
+	// One pass over the attributes (this runs before every edit): the
+	// base record's bytes, the root's (the first $INDEX_ROOT of the
+	// name, as find returns it) and whether $INDEX_ALLOCATION exists.
 	base := x.fe.recs[0].rec
-	ra, _ := x.fe.find(mft.AttrIndexRoot, x.name)
-	others := attrsLen(base) - int(ra.attr().Length)
+	all, rootLen, haveRoot, haveAlloc := 0, 0, false, false
+	for _, r := range x.fe.recs {
+		for i := range r.rec.Attrs {
+			a := &r.rec.Attrs[i]
+			if r.rec == base {
+				all += int(a.Length)
+			}
+			switch {
+			case a.Type == mft.AttrIndexRoot && !haveRoot && (!a.NonResident || a.StartVCN == 0) && equalName(a.Name, x.name):
+				rootLen, haveRoot = int(a.Length), true
+			case a.Type == mft.AttrIndexAllocation && !haveAlloc && (!a.NonResident || a.StartVCN == 0) && equalName(a.Name, x.name):
+				haveAlloc = true
+			}
+		}
+	}
+	others := all - rootLen
 	hdr := (0x18 + 2*len(x.name) + 7) &^ 7
 	reserve := 0x20 // runlist growth
-	if _, ok := x.fe.find(mft.AttrIndexAllocation, x.name); !ok {
+	if !haveAlloc {
 		reserve += 0x48 + 2*len(x.name) + 0x20 + 0x28 + 8 // new $INDEX_ALLOCATION and $BITMAP
 	}
 	m := x.fe.recordSpace() - others - hdr - reserve
