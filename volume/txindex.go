@@ -29,6 +29,8 @@ type txIndex struct {
 	// rootVal is the $INDEX_ROOT value root was decoded from or last
 	// written to: while the attribute still holds it, root is current.
 	rootVal []byte
+	// rootAt is where the $INDEX_ROOT attribute was last found.
+	rootAt  attrRef
 	nameStr string
 	// front mirrors the transaction's decoded blocks of this index
 	// (tx.blocks) by block number, for lookups without hashing a key; it
@@ -98,6 +100,12 @@ var nameI30 = mft.NameUnits("$I30")
 // An index opened before on the same fileEdit is reused while its root is
 // current, with the blocks it decoded.
 func (tx *Tx) openIndex(fe *fileEdit, name []uint16, cmp func(a, b []byte) int) (*txIndex, error) {
+	for _, x := range fe.indexes {
+		if equalName(x.name, name) && x.rootCurrent() {
+			x.ed.Compare = cmp
+			return x, nil
+		}
+	}
 	ra, ok := fe.find(mft.AttrIndexRoot, name)
 	if !ok || ra.attr().NonResident {
 		return nil, fmt.Errorf("volume: record %d has no resident $INDEX_ROOT %s", fe.num(), mft.NameString(name))
@@ -109,6 +117,7 @@ func (tx *Tx) openIndex(fe *fileEdit, name []uint16, cmp func(a, b []byte) int) 
 		}
 		if sameBytes(x.rootVal, val) {
 			x.ed.Compare = cmp
+			x.rootAt = ra
 			return x, nil
 		}
 		fe.indexes = append(fe.indexes[:i], fe.indexes[i+1:]...)
@@ -118,7 +127,7 @@ func (tx *Tx) openIndex(fe *fileEdit, name []uint16, cmp func(a, b []byte) int) 
 	if err != nil {
 		return nil, &RecordError{Record: fe.num(), Err: err}
 	}
-	x := &txIndex{tx: tx, fe: fe, name: name, root: root, bsize: int64(root.BlockSize), rootVal: val, nameStr: mft.NameString(name)}
+	x := &txIndex{tx: tx, fe: fe, name: name, root: root, bsize: int64(root.BlockSize), rootVal: val, rootAt: ra, nameStr: mft.NameString(name)}
 	x.unit = int64(tx.v.clusterSize)
 	if x.bsize < x.unit {
 		x.unit = 512
@@ -144,6 +153,29 @@ func (tx *Tx) openIndex(fe *fileEdit, name []uint16, cmp func(a, b []byte) int) 
 	}
 	fe.indexes = append(fe.indexes, x)
 	return x, nil
+}
+
+// rootCurrent reports whether the $INDEX_ROOT attribute the index was
+// last found at (rootAt) still holds rootVal: then it is the attribute
+// find returns (a file has one root of a name) and root is current,
+// without searching the record's attributes.
+func (x *txIndex) rootCurrent() bool {
+	r := x.rootAt.r
+	if r == nil {
+		return false
+	}
+	held := false
+	for _, q := range x.fe.recs {
+		if q == r {
+			held = true
+			break
+		}
+	}
+	if !held || x.rootAt.i >= len(r.rec.Attrs) {
+		return false
+	}
+	a := &r.rec.Attrs[x.rootAt.i]
+	return a.Type == mft.AttrIndexRoot && !a.NonResident && sameBytes(a.Value, x.rootVal) && equalName(a.Name, x.name)
 }
 
 // sameBytes reports whether a and b are the same slice (not just equal
@@ -479,8 +511,12 @@ func (x *txIndex) freeBlock(vcn mft.VCN) error {
 // close writes the root back into the record (the caller saves fe).
 func (x *txIndex) close() error {
 	if !x.ed.RootChanged {
-		if ra, ok := x.fe.find(mft.AttrIndexRoot, x.name); ok && sameBytes(ra.attr().Value, x.rootVal) {
+		if x.rootCurrent() {
 			return nil // the root is as decoded or last written
+		}
+		if ra, ok := x.fe.find(mft.AttrIndexRoot, x.name); ok && sameBytes(ra.attr().Value, x.rootVal) {
+			x.rootAt = ra
+			return nil
 		}
 	}
 	x.ed.RootChanged = false
@@ -499,7 +535,7 @@ func (x *txIndex) close() error {
 		}
 		x.fe.changed(ra)
 	}
-	x.rootVal = a.Value
+	x.rootVal, x.rootAt = a.Value, ra
 	return nil
 }
 

@@ -77,3 +77,69 @@ func TestRootMax(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestOpenIndexReuse checks that openIndex hands back the index it opened
+// before while the record still holds its root, also after attributes
+// were added before the root (its place in the record moved), and a new
+// one once the root attribute holds another value.
+func TestOpenIndexReuse(t *testing.T) {
+	raw := make([]byte, 16<<20)
+	dev := NewMemDevice(raw, 512)
+	if err := FormatOn(dev, 0, FormatOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	v, err := OpenWritableOn(dev, Options{}, WriteOptions{Journal: testutil.NewMemJournal()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	rollback := errors.New("roll back")
+	err = v.Update(func(tx *Tx) error {
+		if err := tx.Mkdir("/d"); err != nil {
+			return err
+		}
+		fe, err := tx.resolve("/d")
+		if err != nil {
+			return err
+		}
+		open := func() *txIndex {
+			t.Helper()
+			x, err := tx.openIndex(fe, nameI30, tx.nameCompare())
+			if err != nil {
+				t.Fatal(err)
+			}
+			return x
+		}
+		x := open()
+		if !x.rootCurrent() {
+			t.Fatal("rootCurrent false right after openIndex")
+		}
+		at := x.rootAt.i
+		// A named $DATA sorts before $INDEX_ROOT: the root moves on.
+		if err := fe.add(mft.Attr{Type: mft.AttrData, Name: mft.NameUnits("s"), Value: []byte("x")}); err != nil {
+			return err
+		}
+		if x.rootCurrent() {
+			t.Error("rootCurrent true with the root attribute moved")
+		}
+		if y := open(); y != x {
+			t.Error("openIndex opened the index again after an attribute was added")
+		}
+		if x.rootAt.i != at+1 || !x.rootCurrent() {
+			t.Errorf("root found at attribute %d (was %d), rootCurrent %v", x.rootAt.i, at, x.rootCurrent())
+		}
+		// Another value in the root attribute: the index is read again.
+		ra, _ := fe.find(mft.AttrIndexRoot, nameI30)
+		ra.attr().Value = append([]byte(nil), ra.attr().Value...)
+		if x.rootCurrent() {
+			t.Error("rootCurrent true with another root value")
+		}
+		if y := open(); y == x {
+			t.Error("openIndex kept the index with another root value")
+		}
+		return rollback
+	})
+	if !errors.Is(err, rollback) {
+		t.Fatal(err)
+	}
+}
