@@ -40,6 +40,10 @@ type Editor struct {
 	// insert would make the root larger, its entries move down into a new
 	// block and the root keeps only an end entry pointing at it.
 	RootMax int
+	// RootMaxFunc, when set, gives RootMax at the start of each Insert
+	// and Delete, for a caller whose record changes between edits (and
+	// that would rather not work RootMax out for lookups).
+	RootMaxFunc func() int
 	// BlockSize is the INDX block size in bytes (Root.BlockSize).
 	BlockSize int
 	// Compare orders two keys (Entry.Key). It must be a total order; 0
@@ -92,9 +96,15 @@ func (ed *Editor) Insert(e Entry) error {
 	}
 	e.Flags, e.Child, e.Length, e.KeyLength, e.raw = 0, 0, 0, 0, nil
 	e.DataOffset, e.DataLength = uint16(e.Ref), uint16(e.Ref>>16)
-	if size, room := align8(entryHeaderLen+len(e.Key))+childLen, op.newRoom(); 3*size+endLen+childLen > room {
+	packed := align8(entryHeaderLen + len(e.Key))
+	if size, room := packed+childLen, op.newRoom(); 3*size+endLen+childLen > room {
 		return fmt.Errorf("%w: key of %d bytes makes an entry of %d bytes; at most %d fit a %d-byte block",
 			ErrTooLarge, len(e.Key), size, (room-endLen-childLen)/3&^7, ed.BlockSize)
+	}
+	if packed <= 0xFFF8 {
+		// The packed length appendEntry gives it, set now so that sizing
+		// the node (entriesLen) need not work it out on every edit.
+		e.Length = uint16(packed)
 	}
 	path, found, err := op.search(e.Key)
 	if err != nil {
@@ -211,12 +221,13 @@ type edit struct {
 	inPlace     bool   // loaded blocks are changed in place (Editor.InPlace)
 	// Backing for the sets above: an edit rarely touches more than a
 	// few blocks, so they need no allocation of their own.
-	space   [6][4]mft.VCN
-	bspace  [4]*Block
-	dspace  [4]mft.VCN
-	fspace  [2]mft.VCN
-	rootBuf int     // the Editor.rootBufs element backing root.Entries
-	pathBuf [5]step // a path from the root, without allocating
+	space     [6][4]mft.VCN
+	bspace    [4]*Block
+	dspace    [4]mft.VCN
+	fspace    [2]mft.VCN
+	rootBuf   int     // the Editor.rootBufs element backing root.Entries
+	rootOwned bool    // root.Entries is this edit's copy (ownRoot)
+	pathBuf   [5]step // a path from the root, without allocating
 }
 
 // vcnSet is a set of VCNs. An edit touches a few blocks (a path from the
@@ -248,6 +259,11 @@ func (s *blockSet) get(v mft.VCN) *Block {
 	return nil
 }
 
+// add is put for a VCN not in the set.
+func (s *blockSet) add(v mft.VCN, b *Block) {
+	s.vcns, s.blocks = append(s.vcns, v), append(s.blocks, b)
+}
+
 func (s *blockSet) put(v mft.VCN, b *Block) {
 	if i := slices.Index(s.vcns, v); i >= 0 {
 		s.blocks[i] = b
@@ -259,6 +275,9 @@ func (s *blockSet) put(v mft.VCN, b *Block) {
 func (ed *Editor) begin() (*edit, error) {
 	if ed.Root == nil {
 		return nil, errNoRoot
+	}
+	if ed.RootMaxFunc != nil {
+		ed.RootMax = ed.RootMaxFunc()
 	}
 	if ed.Compare == nil {
 		return nil, errors.New("index: Editor has no Compare function")
@@ -275,18 +294,23 @@ func (ed *Editor) begin() (*edit, error) {
 	if op == nil {
 		op = new(edit)
 		ed.op = op
+		op.blocks.vcns, op.blocks.blocks = op.space[0][:0], op.bspace[:0]
+		op.isDirty, op.isFreed, op.owned, op.reached, op.made = op.space[1][:0], op.space[2][:0], op.space[3][:0], op.space[4][:0], op.space[5][:0]
+		op.dirty, op.freed = op.dspace[:0], op.fspace[:0]
 	}
-	*op = edit{ed: ed, root: ed.Root.Node}
-	op.blocks.vcns, op.blocks.blocks = op.space[0][:0], op.bspace[:0]
-	op.isDirty, op.isFreed, op.owned, op.reached, op.made = op.space[1][:0], op.space[2][:0], op.space[3][:0], op.space[4][:0], op.space[5][:0]
-	op.dirty, op.freed = op.dspace[:0], op.fspace[:0]
-	// The root's copy goes into whichever buffer Root does not hold.
-	k := 0
-	if rs, b := ed.Root.Entries, ed.rootBufs[0]; len(rs) > 0 && cap(b) > 0 && &rs[0] == &b[:1][0] {
-		k = 1
-	}
-	ed.rootBufs[k] = append(ed.rootBufs[k][:0], ed.Root.Entries...)
-	op.root.Entries, op.rootBuf = ed.rootBufs[k], k
+	// Every field but the buffers is reset; the lists keep their arrays
+	// (the last edit's, grown or not). Reslicing in place writes no
+	// pointers: assigning a whole edit costs a GC write barrier for
+	// each of its pointer words.
+	op.ed, op.root, op.rootChanged, op.inPlace = ed, ed.Root.Node, false, false
+	op.rootBuf, op.rootOwned = 0, false
+	op.blocks.vcns, op.blocks.blocks = op.blocks.vcns[:0], op.blocks.blocks[:0]
+	op.isDirty, op.isFreed, op.owned, op.reached, op.made = op.isDirty[:0], op.isFreed[:0], op.owned[:0], op.reached[:0], op.made[:0]
+	op.dirty, op.freed = op.dirty[:0], op.freed[:0]
+	// The root's entries are shared (capacity capped) until ownRoot
+	// copies them: most edits change only a block.
+	rs := ed.Root.Entries
+	op.root.Entries = rs[:len(rs):len(rs)]
 	if least := rootHeaderLen + op.entriesOff(NoVCN, &op.root) + endLen + childLen; ed.RootMax < least {
 		return nil, fmt.Errorf("index: Editor RootMax %d is below %d bytes, the smallest root with a sub-node", ed.RootMax, least)
 	}
@@ -377,28 +401,49 @@ func (op *edit) load(vcn mft.VCN) (*Block, error) {
 	if n := len(blk.Entries); n == 0 || !blk.Entries[n-1].IsLast() {
 		return nil, &CorruptError{VCN: vcn, Offset: blockHeaderLen, Field: "index node (no last entry)"}
 	}
+	// vcn is new to the edit (not in blocks, so not owned either).
 	if op.inPlace {
-		op.blocks.put(vcn, blk)
-		op.owned.set(vcn)
+		op.blocks.add(vcn, blk)
+		op.owned = append(op.owned, vcn)
 		return blk, nil
 	}
 	// The copy shares the loaded entries until own is called for it
 	// (capacity capped, so an append never writes into the loaded block).
 	c := *blk
 	c.Entries = blk.Entries[:len(blk.Entries):len(blk.Entries)]
-	op.blocks.put(vcn, &c)
+	op.blocks.add(vcn, &c)
 	return &c, nil
 }
 
 // own gives the node of s its own copy of its entries before they are
-// changed in place; the root and new blocks own theirs already.
+// changed in place; new blocks own theirs already.
 func (op *edit) own(s step) {
-	if s.vcn == NoVCN || op.owned.has(s.vcn) {
+	if s.vcn == NoVCN {
+		op.ownRoot()
+		return
+	}
+	if op.owned.has(s.vcn) {
 		return
 	}
 	// Room for one more: an insert follows.
 	s.n.Entries = append(make([]Entry, 0, len(s.n.Entries)+1), s.n.Entries...)
 	op.owned.set(s.vcn)
+}
+
+// ownRoot gives the edit's root its own copy of the Editor's root
+// entries, in whichever of Editor.rootBufs Root does not hold (Root keeps
+// the entries of the last edit until this one commits).
+func (op *edit) ownRoot() {
+	if op.rootOwned {
+		return
+	}
+	ed := op.ed
+	k := 0
+	if rs, b := ed.Root.Entries, ed.rootBufs[0]; len(rs) > 0 && cap(b) > 0 && &rs[0] == &b[:1][0] {
+		k = 1
+	}
+	ed.rootBufs[k] = append(ed.rootBufs[k][:0], op.root.Entries...)
+	op.root.Entries, op.rootBuf, op.rootOwned = ed.rootBufs[k], k, true
 }
 
 // child loads the sub-node of entry p.i of p, at depth below the root.
@@ -489,9 +534,19 @@ func setChild(e *Entry, has bool, vcn mft.VCN) {
 // fix walks the path up from the leaf: it splits nodes that overflow,
 // moves the root's entries into a new block when the root overflows, and
 // when deleting rebalances nodes that are too empty and shrinks the root.
+//
+// An insert changes the leaf, and a split the parent of the node split;
+// a block it did not change still fits (blocks are decoded or left by an
+// edit fitting their room), so only the changed levels and the root
+// (whose room, RootMax, may have shrunk since the last edit) are checked.
 func (op *edit) fix(path []step, deleting bool) error {
+	changed := len(path) - 1 // the highest level changed
 	for level := len(path) - 1; level >= 0; {
 		s := &path[level]
+		if !deleting && level > 0 && level < changed {
+			level = 0
+			continue
+		}
 		if entriesLen(s.n.Entries) > op.room(*s) {
 			if level == 0 {
 				b, err := op.pushDown()
@@ -500,12 +555,13 @@ func (op *edit) fix(path []step, deleting bool) error {
 				}
 				path = slices.Insert(path, 1, step{vcn: b.VCN, n: &b.Node, i: path[0].i})
 				path[0].i = 0
-				level = 1
+				level, changed = 1, 1
 				continue
 			}
 			if err := op.split(s, &path[level-1]); err != nil {
 				return err
 			}
+			changed = level - 1
 			continue
 		}
 		if deleting && level > 0 && op.underfull(*s) {
@@ -543,6 +599,7 @@ func (op *edit) pushDown() (*Block, error) {
 	if err != nil {
 		return nil, err
 	}
+	op.ownRoot()
 	b := &Block{VCN: vcn, Node: Node{Flags: op.root.Flags & NodeHasChildren, Entries: op.root.Entries}}
 	op.ed.rootBufs[op.rootBuf] = nil // the block has the buffer now
 	op.blocks.put(vcn, b)
@@ -610,8 +667,14 @@ func (op *edit) split(s, p *step) error {
 	op.owned.set(vcn)
 	op.reached.set(vcn)
 	op.markDirty(vcn)
-	s.n.Entries = slices.Clone(es[m+1:])
-	if s.vcn != NoVCN {
+	if op.owned.has(s.vcn) {
+		// s keeps the rest in its own array, with the room it has for
+		// the inserts that follow.
+		n := copy(es, es[m+1:])
+		clear(es[n:])
+		s.n.Entries = es[:n]
+	} else {
+		s.n.Entries = slices.Clone(es[m+1:])
 		op.owned.set(s.vcn)
 	}
 	op.markDirty(s.vcn)

@@ -336,6 +336,9 @@ func (tx *Tx) lookupEntry(fe *fileEdit, name string) (index.Entry, error) {
 // is appended to out[:0] (a caller's scratch: no allocation once it has
 // grown).
 func (x *txIndex) lookupFold(u index.UpCase, name []uint16, out []index.Entry) ([]index.Entry, error) {
+	if out, ok := x.fingerFold(u, name, out[:0]); ok {
+		return out, nil
+	}
 	return x.foldNode(u, name, index.NoVCN, &x.root.Node, 0, out[:0])
 }
 
@@ -393,6 +396,9 @@ func (x *txIndex) foldNode(u index.UpCase, name []uint16, vcn mft.VCN, n *index.
 			blk, err := x.load(e.Child)
 			if err != nil {
 				return out, err
+			}
+			if blk.IsLeaf() {
+				x.finger = blk
 			}
 			if out, err = x.foldNode(u, name, e.Child, &blk.Node, depth+1, out); err != nil {
 				return out, err

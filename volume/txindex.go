@@ -3,6 +3,7 @@ package volume
 import (
 	"encoding/binary"
 	"fmt"
+	"math/bits"
 
 	"github.com/ntfsedit/ntfsedit/index"
 	"github.com/ntfsedit/ntfsedit/mft"
@@ -20,11 +21,16 @@ type txIndex struct {
 	root  *index.Root
 	bsize int64
 	unit  int64 // bytes per sub-node VCN
-	alloc *Stream
-	ed    *index.Editor
+	// slotShift is log2(bsize/unit), the shift from a VCN to its block
+	// number (-1: not a power of two, divide).
+	slotShift int
+	alloc     *Stream
+	ed        *index.Editor
 	// rootVal is the $INDEX_ROOT value root was decoded from or last
 	// written to: while the attribute still holds it, root is current.
 	rootVal []byte
+	// rootAt is where the $INDEX_ROOT attribute was last found.
+	rootAt  attrRef
 	nameStr string
 	// front mirrors the transaction's decoded blocks of this index
 	// (tx.blocks) by block number, for lookups without hashing a key; it
@@ -36,6 +42,12 @@ type txIndex struct {
 	// lastRead is the offset of the block read last, aheadEnd the end of
 	// what readAhead read.
 	lastRead, aheadEnd int64
+	// finger is the leaf block the last lookup ended in (a hint checked
+	// before use, see fingerFold).
+	finger *index.Block
+	// fingerAt is where in finger the last lookup stopped: the first
+	// entry whose key is not below its name.
+	fingerAt int
 }
 
 // slot is the block number of vcn in front (-1: not kept there).
@@ -43,8 +55,26 @@ func (x *txIndex) slot(vcn mft.VCN) int {
 	if vcn < 0 || x.bsize <= 0 {
 		return -1
 	}
-	if n := int64(vcn) * x.unit / x.bsize; n < 1<<16 {
+	var n int64
+	if x.slotShift >= 0 {
+		n = int64(vcn) >> x.slotShift
+	} else {
+		n = int64(vcn) * x.unit / x.bsize
+	}
+	if n < 1<<16 {
 		return int(n)
+	}
+	return -1
+}
+
+// slotShift is log2(bsize/unit) when bsize is a power-of-two multiple of
+// unit, else -1.
+func slotShift(bsize, unit int64) int {
+	if unit <= 0 || bsize <= 0 || bsize%unit != 0 {
+		return -1
+	}
+	if r := bsize / unit; r&(r-1) == 0 {
+		return bits.TrailingZeros64(uint64(r))
 	}
 	return -1
 }
@@ -70,6 +100,12 @@ var nameI30 = mft.NameUnits("$I30")
 // An index opened before on the same fileEdit is reused while its root is
 // current, with the blocks it decoded.
 func (tx *Tx) openIndex(fe *fileEdit, name []uint16, cmp func(a, b []byte) int) (*txIndex, error) {
+	for _, x := range fe.indexes {
+		if equalName(x.name, name) && x.rootCurrent() {
+			x.ed.Compare = cmp
+			return x, nil
+		}
+	}
 	ra, ok := fe.find(mft.AttrIndexRoot, name)
 	if !ok || ra.attr().NonResident {
 		return nil, fmt.Errorf("volume: record %d has no resident $INDEX_ROOT %s", fe.num(), mft.NameString(name))
@@ -81,7 +117,7 @@ func (tx *Tx) openIndex(fe *fileEdit, name []uint16, cmp func(a, b []byte) int) 
 		}
 		if sameBytes(x.rootVal, val) {
 			x.ed.Compare = cmp
-			x.ed.RootMax = x.rootMax()
+			x.rootAt = ra
 			return x, nil
 		}
 		fe.indexes = append(fe.indexes[:i], fe.indexes[i+1:]...)
@@ -91,11 +127,12 @@ func (tx *Tx) openIndex(fe *fileEdit, name []uint16, cmp func(a, b []byte) int) 
 	if err != nil {
 		return nil, &RecordError{Record: fe.num(), Err: err}
 	}
-	x := &txIndex{tx: tx, fe: fe, name: name, root: root, bsize: int64(root.BlockSize), rootVal: val, nameStr: mft.NameString(name)}
+	x := &txIndex{tx: tx, fe: fe, name: name, root: root, bsize: int64(root.BlockSize), rootVal: val, rootAt: ra, nameStr: mft.NameString(name)}
 	x.unit = int64(tx.v.clusterSize)
 	if x.bsize < x.unit {
 		x.unit = 512
 	}
+	x.slotShift = slotShift(x.bsize, x.unit)
 	if err := x.loadAlloc(); err != nil {
 		return nil, err
 	}
@@ -110,10 +147,35 @@ func (tx *Tx) openIndex(fe *fileEdit, name []uint16, cmp func(a, b []byte) int) 
 		// The transaction's decoded blocks are its own: Insert may
 		// change them in place.
 		InPlace: true,
+		// Worked out for each edit: the record's other attributes
+		// change between them.
+		RootMaxFunc: x.rootMax,
 	}
-	x.ed.RootMax = x.rootMax()
 	fe.indexes = append(fe.indexes, x)
 	return x, nil
+}
+
+// rootCurrent reports whether the $INDEX_ROOT attribute the index was
+// last found at (rootAt) still holds rootVal: then it is the attribute
+// find returns (a file has one root of a name) and root is current,
+// without searching the record's attributes.
+func (x *txIndex) rootCurrent() bool {
+	r := x.rootAt.r
+	if r == nil {
+		return false
+	}
+	held := false
+	for _, q := range x.fe.recs {
+		if q == r {
+			held = true
+			break
+		}
+	}
+	if !held || x.rootAt.i >= len(r.rec.Attrs) {
+		return false
+	}
+	a := &r.rec.Attrs[x.rootAt.i]
+	return a.Type == mft.AttrIndexRoot && !a.NonResident && sameBytes(a.Value, x.rootVal) && equalName(a.Name, x.name)
 }
 
 // sameBytes reports whether a and b are the same slice (not just equal
@@ -125,12 +187,29 @@ func sameBytes(a, b []byte) bool {
 // rootMax is the largest $INDEX_ROOT value that leaves room in the base
 // record for the other attributes and for $INDEX_ALLOCATION and $BITMAP.
 func (x *txIndex) rootMax() int {
+	// One pass over the attributes (this runs before every edit): the
+	// base record's bytes, the root's (the first $INDEX_ROOT of the
+	// name, as find returns it) and whether $INDEX_ALLOCATION exists.
 	base := x.fe.recs[0].rec
-	ra, _ := x.fe.find(mft.AttrIndexRoot, x.name)
-	others := attrsLen(base) - int(ra.attr().Length)
+	all, rootLen, haveRoot, haveAlloc := 0, 0, false, false
+	for _, r := range x.fe.recs {
+		for i := range r.rec.Attrs {
+			a := &r.rec.Attrs[i]
+			if r.rec == base {
+				all += int(a.Length)
+			}
+			switch {
+			case a.Type == mft.AttrIndexRoot && !haveRoot && (!a.NonResident || a.StartVCN == 0) && equalName(a.Name, x.name):
+				rootLen, haveRoot = int(a.Length), true
+			case a.Type == mft.AttrIndexAllocation && !haveAlloc && (!a.NonResident || a.StartVCN == 0) && equalName(a.Name, x.name):
+				haveAlloc = true
+			}
+		}
+	}
+	others := all - rootLen
 	hdr := (0x18 + 2*len(x.name) + 7) &^ 7
 	reserve := 0x20 // runlist growth
-	if _, ok := x.fe.find(mft.AttrIndexAllocation, x.name); !ok {
+	if !haveAlloc {
 		reserve += 0x48 + 2*len(x.name) + 0x20 + 0x28 + 8 // new $INDEX_ALLOCATION and $BITMAP
 	}
 	m := x.fe.recordSpace() - others - hdr - reserve
@@ -307,14 +386,17 @@ func (x *txIndex) allocBlock() (mft.VCN, error) {
 	if err != nil {
 		return 0, err
 	}
-	bits := br.attr().Value
+	bm := br.attr().Value
 	size := int64(0)
 	if x.alloc != nil {
 		size = x.alloc.Size()
 	}
-	bit := int64(0)
-	for ; bit < int64(len(bits))*8; bit++ {
-		if bits[bit/8]&(1<<(bit%8)) == 0 {
+	// The lowest clear bit (past the end when all are set), a byte at a
+	// time.
+	bit := int64(len(bm)) * 8
+	for i, c := range bm {
+		if c != 0xFF {
+			bit = int64(i)*8 + int64(bits.TrailingZeros8(^c))
 			break
 		}
 	}
@@ -429,8 +511,12 @@ func (x *txIndex) freeBlock(vcn mft.VCN) error {
 // close writes the root back into the record (the caller saves fe).
 func (x *txIndex) close() error {
 	if !x.ed.RootChanged {
-		if ra, ok := x.fe.find(mft.AttrIndexRoot, x.name); ok && sameBytes(ra.attr().Value, x.rootVal) {
+		if x.rootCurrent() {
 			return nil // the root is as decoded or last written
+		}
+		if ra, ok := x.fe.find(mft.AttrIndexRoot, x.name); ok && sameBytes(ra.attr().Value, x.rootVal) {
+			x.rootAt = ra
+			return nil
 		}
 	}
 	x.ed.RootChanged = false
@@ -449,7 +535,7 @@ func (x *txIndex) close() error {
 		}
 		x.fe.changed(ra)
 	}
-	x.rootVal = a.Value
+	x.rootVal, x.rootAt = a.Value, ra
 	return nil
 }
 
