@@ -12,6 +12,45 @@ type recordActs struct {
 	pages [][]uint8 // 0: not written; else 1 + index in names
 	names []string
 	n     int
+	// before holds, for records whose writer knew it when it first
+	// staged them, whether they were in use before the transaction
+	// (beforeInUse, beforeFree; 0: not known): the commit's write order
+	// needs it, and reads the device for the others.
+	before [][]uint8
+}
+
+const (
+	beforeInUse = 1
+	beforeFree  = 2
+)
+
+// noteBefore records that record n, not staged yet in this transaction,
+// was in use before it (or free).
+func (a *recordActs) noteBefore(n mft.RecordNumber, inUse bool) {
+	if _, ok := a.get(n); ok {
+		return // staged before: what the writer saw is not the volume's
+	}
+	p, i := int(n/recordActsPage), n%recordActsPage
+	if p >= len(a.before) {
+		a.before = append(a.before, make([][]uint8, p+1-len(a.before))...)
+	}
+	if a.before[p] == nil {
+		a.before[p] = make([]uint8, recordActsPage)
+	}
+	a.before[p][i] = beforeFree
+	if inUse {
+		a.before[p][i] = beforeInUse
+	}
+}
+
+// wasInUse reports whether record n was in use before the transaction,
+// when its writer said so (known).
+func (a *recordActs) wasInUse(n mft.RecordNumber) (inUse, known bool) {
+	p, i := int(n/recordActsPage), n%recordActsPage
+	if p >= len(a.before) || a.before[p] == nil || a.before[p][i] == 0 {
+		return false, false
+	}
+	return a.before[p][i] == beforeInUse, true
 }
 
 const recordActsPage = 1 << 14 // record numbers per page

@@ -166,6 +166,9 @@ func (tx *Tx) linkRaw(existing, newPath string) (done bool, err error) {
 		return false, nil
 	}
 	// From here on the link is made or the error is the transaction's.
+	// Not staged before in this transaction, the record was read from
+	// the volume, in use.
+	tx.recAct.noteBefore(num, true)
 	if err := tx.stageRecord(num, b, "update"); err != nil {
 		return true, pathErr("link", existing, err)
 	}

@@ -279,7 +279,10 @@ func (tx *Tx) phaseTags(exts []stagedExtent) ([]phaseTag, error) {
 		} else if _, err := v.ov.ReadAt(hdr, off); err == nil {
 			is = inUse(hdr)
 		}
-		wasUsed := was(off)
+		wasUsed, known := tx.recAct.wasInUse(n)
+		if !known {
+			wasUsed = was(off)
+		}
 		ph := uint8(phaseNew)
 		switch {
 		case n == mft.RecordMFT:

@@ -655,6 +655,9 @@ func (fe *fileEdit) save() error {
 		case r.isNew:
 			act = "create"
 		}
+		// A record staged the first time was decoded in use from the
+		// volume, or is new in a free one (freshRecord checks).
+		tx.recAct.noteBefore(r.rec.Number, !r.isNew)
 		if err := tx.putRecord(r.rec, act); err != nil {
 			return err
 		}
