@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/ntfsedit/ntfsedit/internal/crashcheck"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -309,7 +310,7 @@ func (c crashCase) which(img []byte) string {
 		return "before"
 	case bytes.Equal(img, c.after):
 		return "after"
-	case freeOnlyDiff(c.before, img) == nil:
+	case crashcheck.FreeOnlyDiff(c.before, img) == nil:
 		return "before+free"
 	}
 	return "neither"

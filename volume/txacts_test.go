@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ntfsedit/ntfsedit/internal/testutil"
 	"github.com/ntfsedit/ntfsedit/mft"
 )
 
@@ -17,17 +16,8 @@ import (
 // mkdirs staged, a known before-state must equal the device's, and most
 // must be known.
 func TestRecordActsBefore(t *testing.T) {
-	raw := make([]byte, 16<<20)
-	dev := NewMemDevice(raw, 512)
-	if err := FormatOn(dev, 0, FormatOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	v, err := OpenWritableOn(dev, Options{}, WriteOptions{Journal: testutil.NewMemJournal()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer v.Close()
-	err = v.Update(func(tx *Tx) error {
+	v := memVolume(t, 16<<20)
+	err := v.Update(func(tx *Tx) error {
 		for i := range 40 {
 			if err := tx.Create(fmt.Sprintf("/f%02d", i), strings.NewReader("x")); err != nil {
 				return err

@@ -10,7 +10,6 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/ntfsedit/ntfsedit/index"
-	"github.com/ntfsedit/ntfsedit/internal/testutil"
 	"github.com/ntfsedit/ntfsedit/mft"
 )
 
@@ -22,18 +21,9 @@ import (
 // Whenever the finger answers, the answer must be the search's; names
 // looked up in order must mostly be answered by it.
 func TestFingerFold(t *testing.T) {
-	raw := make([]byte, 32<<20)
-	dev := NewMemDevice(raw, 512)
-	if err := FormatOn(dev, 0, FormatOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	v, err := OpenWritableOn(dev, Options{}, WriteOptions{Journal: testutil.NewMemJournal()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer v.Close()
+	v := memVolume(t, 32<<20)
 	rollback := errors.New("roll back")
-	err = v.Update(func(tx *Tx) error {
+	err := v.Update(func(tx *Tx) error {
 		if err := tx.Mkdir("/d"); err != nil {
 			return err
 		}

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ntfsedit/ntfsedit/internal/testutil"
 	"github.com/ntfsedit/ntfsedit/mft"
 )
 
@@ -17,16 +16,7 @@ import (
 // directory, an empty directory, one that grew $INDEX_ALLOCATION and
 // $Extend\$Reparse's $R.
 func TestRootMax(t *testing.T) {
-	raw := make([]byte, 16<<20)
-	dev := NewMemDevice(raw, 512)
-	if err := FormatOn(dev, 0, FormatOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	v, err := OpenWritableOn(dev, Options{}, WriteOptions{Journal: testutil.NewMemJournal()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer v.Close()
+	v := memVolume(t, 16<<20)
 	reference := func(x *txIndex) int {
 		base := x.fe.recs[0].rec
 		ra, _ := x.fe.find(mft.AttrIndexRoot, x.name)
@@ -39,7 +29,7 @@ func TestRootMax(t *testing.T) {
 		return max(x.fe.recordSpace()-others-hdr-reserve, 0x10+0x10+0x18)
 	}
 	rollback := errors.New("roll back")
-	err = v.Update(func(tx *Tx) error {
+	err := v.Update(func(tx *Tx) error {
 		for _, d := range []string{"/empty", "/big"} {
 			if err := tx.Mkdir(d); err != nil {
 				return err
@@ -83,18 +73,9 @@ func TestRootMax(t *testing.T) {
 // were added before the root (its place in the record moved), and a new
 // one once the root attribute holds another value.
 func TestOpenIndexReuse(t *testing.T) {
-	raw := make([]byte, 16<<20)
-	dev := NewMemDevice(raw, 512)
-	if err := FormatOn(dev, 0, FormatOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	v, err := OpenWritableOn(dev, Options{}, WriteOptions{Journal: testutil.NewMemJournal()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer v.Close()
+	v := memVolume(t, 16<<20)
 	rollback := errors.New("roll back")
-	err = v.Update(func(tx *Tx) error {
+	err := v.Update(func(tx *Tx) error {
 		if err := tx.Mkdir("/d"); err != nil {
 			return err
 		}

@@ -267,16 +267,7 @@ func (tx *Tx) readLinkable(num mft.RecordNumber, ref mft.FileRef) (linkInfo, boo
 	}
 	fi.si, fi.siExists = s, true
 	if data >= 0 {
-		a := &rec.Attrs[data]
-		if a.NonResident {
-			fi.alloc, fi.size = a.AllocatedSize, a.DataSize
-			if a.HasCompressedSize {
-				fi.alloc = a.CompressedSize
-			}
-		} else {
-			fi.size = int64(len(a.Value))
-			fi.alloc = int64((len(a.Value) + 7) &^ 7)
-		}
+		fi.setData(&rec.Attrs[data])
 	}
 	if rp >= 0 {
 		a := &rec.Attrs[rp]

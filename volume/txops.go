@@ -135,16 +135,7 @@ func (fe *fileEdit) info() (nameInfo, error) {
 		fi.si, fi.siExists = si, true
 	}
 	if r, ok := fe.find(mft.AttrData, nil); ok && !fi.dir {
-		a := r.attr()
-		if a.NonResident {
-			fi.alloc, fi.size = a.AllocatedSize, a.DataSize
-			if a.HasCompressedSize {
-				fi.alloc = a.CompressedSize
-			}
-		} else {
-			fi.size = int64(len(a.Value))
-			fi.alloc = int64((len(a.Value) + 7) &^ 7)
-		}
+		fi.setData(r.attr())
 	}
 	if r, ok := fe.find(mft.AttrReparsePoint, nil); ok {
 		a := r.attr()
@@ -166,6 +157,21 @@ func (fe *fileEdit) info() (nameInfo, error) {
 		}
 	}
 	return fi, nil
+}
+
+// setData takes the sizes a $FILE_NAME carries from the file's unnamed
+// $DATA attribute a: allocated (compressed, for a compressed file) and
+// data size.
+func (fi *nameInfo) setData(a *mft.Attr) {
+	if a.NonResident {
+		fi.alloc, fi.size = a.AllocatedSize, a.DataSize
+		if a.HasCompressedSize {
+			fi.alloc = a.CompressedSize
+		}
+		return
+	}
+	fi.size = int64(len(a.Value))
+	fi.alloc = int64((len(a.Value) + 7) &^ 7)
 }
 
 // fileName builds the $FILE_NAME of a new name; index is true for the

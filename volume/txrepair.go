@@ -318,15 +318,7 @@ func fileInfoOf(f *File) nameInfo {
 		fi.si, fi.siExists = si, true
 	}
 	if a := f.Attr(mft.AttrData, nil); a != nil && !fi.dir {
-		if a.NonResident {
-			fi.alloc, fi.size = a.AllocatedSize, a.DataSize
-			if a.HasCompressedSize {
-				fi.alloc = a.CompressedSize
-			}
-		} else {
-			fi.size = int64(len(a.Value))
-			fi.alloc = int64((len(a.Value) + 7) &^ 7)
-		}
+		fi.setData(a)
 	}
 	if a := f.Attr(mft.AttrReparsePoint, nil); a != nil {
 		v := a.Value

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/ntfsedit/ntfsedit/internal/crashcheck"
 	"hash"
 	"io"
 	"math/rand/v2"
@@ -68,44 +69,6 @@ func (p *prngReader) sum() string { return hex.EncodeToString(p.h.Sum(nil)) }
 // onlyReader hides every method of a reader but Read (a pipe).
 type onlyReader struct{ io.Reader }
 
-// freeOnlyDiff returns nil when img differs from before only in bytes of
-// clusters that before's $Bitmap marks free (data streamed ahead of a
-// commit that did not happen); otherwise it names the first byte that
-// differs elsewhere.
-func freeOnlyDiff(before, img []byte) error {
-	if len(before) != len(img) {
-		return fmt.Errorf("sizes differ: %d and %d bytes", len(before), len(img))
-	}
-	v, err := volume.OpenOn(volume.NewMemDevice(bytes.Clone(before), 512), volume.Options{})
-	if err != nil {
-		return err
-	}
-	defer v.Close()
-	f, err := v.File(6)
-	if err != nil {
-		return err
-	}
-	s, err := f.Stream("")
-	if err != nil {
-		return err
-	}
-	bm, err := s.ReadAll()
-	if err != nil {
-		return err
-	}
-	cs := int64(v.ClusterSize())
-	for i := range before {
-		if before[i] == img[i] {
-			continue
-		}
-		c := int64(i) / cs
-		if c >= v.Info().Clusters || bm[c/8]&(1<<(c%8)) != 0 {
-			return fmt.Errorf("byte %#x (cluster %d, not free before) differs", i, c)
-		}
-	}
-	return nil
-}
-
 // streamBase is the crash tests' setup state.
 func streamBase(t *testing.T) []byte {
 	t.Helper()
@@ -164,7 +127,7 @@ func TestCrashStreaming(t *testing.T) {
 			if data < 2 {
 				t.Fatalf("%d device writes before the journal; want the data streamed in chunks", data)
 			}
-			if err := freeOnlyDiff(base, streamedOnly(t, op)); err != nil {
+			if err := crashcheck.FreeOnlyDiff(base, streamedOnly(t, op)); err != nil {
 				t.Fatalf("the streamed writes alone: %v", err)
 			}
 			t.Logf("%d data writes, %d writes in all", data, c.writes)
@@ -314,7 +277,7 @@ func TestStreamAbandoned(t *testing.T) {
 			if !c.writes && !bytes.Equal(img, base) {
 				t.Fatal("the image changed")
 			}
-			if err := freeOnlyDiff(base, img); err != nil {
+			if err := crashcheck.FreeOnlyDiff(base, img); err != nil {
 				t.Fatal(err)
 			}
 			// The same volume goes on: what it does next checks clean.

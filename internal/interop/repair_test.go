@@ -8,6 +8,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
+	"github.com/ntfsedit/ntfsedit/internal/crashcheck"
 	"os"
 	"path/filepath"
 	"slices"
@@ -695,11 +696,11 @@ func TestRepairCrash(t *testing.T) {
 					got, _ := repairOn(t, before, at, mode)
 					switch {
 					case bytes.Equal(got, before), bytes.Equal(got, after):
-					case freeOnlyDiff(before, got) == nil:
+					case crashcheck.FreeOnlyDiff(before, got) == nil:
 						// A crash while the commit wrote to clusters it
 						// allocated, before its journal.
 					default:
-						t.Errorf("%v at write %d of %d: image is neither before (but for clusters free in it) nor after the repair: %v", mode, at, writes, freeOnlyDiff(before, got))
+						t.Errorf("%v at write %d of %d: image is neither before (but for clusters free in it) nor after the repair: %v", mode, at, writes, crashcheck.FreeOnlyDiff(before, got))
 					}
 				}
 			}

@@ -1,4 +1,6 @@
-package interop
+// Package crashcheck holds checks that tests of the writer's crash
+// safety share.
+package crashcheck
 
 import (
 	"bytes"
@@ -8,11 +10,12 @@ import (
 	"github.com/ntfsedit/ntfsedit/volume"
 )
 
-// freeOnlyDiff returns nil when img differs from before only in bytes of
-// clusters that before's $Bitmap marks free (blocks a commit writes to
-// clusters it allocated, outside its journal, before a crash stopped it);
-// otherwise it names the first byte that differs elsewhere.
-func freeOnlyDiff(before, img []byte) error {
+// FreeOnlyDiff returns nil when img differs from before only in bytes of
+// clusters that before's $Bitmap marks free (data streamed ahead of a
+// commit, or blocks a commit writes to clusters it allocated, outside its
+// journal, before a crash stopped it); otherwise it names the first byte
+// that differs elsewhere.
+func FreeOnlyDiff(before, img []byte) error {
 	if len(before) != len(img) {
 		return fmt.Errorf("sizes differ: %d and %d bytes", len(before), len(img))
 	}
