@@ -171,12 +171,17 @@ func isCleanPath(p string) bool {
 	if len(p) < 2 || p[0] != '/' || p[len(p)-1] == '/' {
 		return false
 	}
-	for rest := p[1:]; rest != ""; {
-		var name string
-		name, rest, _ = strings.Cut(rest, "/")
-		if name == "" || name == "." || name == ".." {
+	// start is where the current name begins (after its slash).
+	start := 1
+	for i := 1; i <= len(p); i++ {
+		if i < len(p) && p[i] != '/' {
+			continue
+		}
+		switch p[start:i] {
+		case "", ".", "..":
 			return false
 		}
+		start = i + 1
 	}
 	return true
 }

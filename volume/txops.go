@@ -59,12 +59,21 @@ func validName(name string) error {
 		return fmt.Errorf("%w: name %q is a reserved device name on Windows", ErrInvalid, name)
 	}
 	for _, r := range name {
-		if r < 0x20 || strings.ContainsRune(`\/:*?"<>|`, r) || r == 0xFFFD {
+		if r < 0x80 && !win32Char[r] || r == 0xFFFD {
 			return fmt.Errorf("%w: name %q holds %q, which Windows forbids", ErrInvalid, name, r)
 		}
 	}
 	return nil
 }
+
+// win32Char tells the ASCII characters a Win32 name may hold: not the
+// controls, nor \ / : * ? " < > |.
+var win32Char = func() (ok [0x80]bool) {
+	for c := 0x20; c < 0x80; c++ {
+		ok[c] = !strings.ContainsRune(`\/:*?"<>|`, rune(c))
+	}
+	return ok
+}()
 
 // utf16Len is the number of UTF-16 code units of s.
 func utf16Len(s string) int {
