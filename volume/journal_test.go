@@ -24,9 +24,10 @@ func journalFixture() (journalHeader, []stagedExtent) {
 	return h, exts
 }
 
-func TestJournalRoundTrip(t *testing.T) {
-	h, exts := journalFixture()
-	b := encodeJournal(h, exts)
+// wantDecoded decodes the journal b and requires header h and extents
+// exts.
+func wantDecoded(t *testing.T, b []byte, h journalHeader, exts []stagedExtent) {
+	t.Helper()
 	gh, gexts, err := decodeJournal(b)
 	if err != nil {
 		t.Fatal(err)
@@ -37,6 +38,12 @@ func TestJournalRoundTrip(t *testing.T) {
 	if diff := cmp.Diff(exts, gexts); diff != "" {
 		t.Errorf("extents (-want +got):\n%s", diff)
 	}
+}
+
+func TestJournalRoundTrip(t *testing.T) {
+	h, exts := journalFixture()
+	b := encodeJournal(h, exts)
+	wantDecoded(t, b, h, exts)
 }
 
 // TestJournalVersion1 replays a journal in the first layout (SHA-256
@@ -63,16 +70,7 @@ func TestJournalVersion1(t *testing.T) {
 func TestJournalVersion2(t *testing.T) {
 	h, exts := journalFixture()
 	v2 := wantJournalV2(h, exts)
-	gh, gexts, err := decodeJournal(v2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff(h, gh); diff != "" {
-		t.Errorf("header (-want +got):\n%s", diff)
-	}
-	if diff := cmp.Diff(exts, gexts); diff != "" {
-		t.Errorf("extents (-want +got):\n%s", diff)
-	}
+	wantDecoded(t, v2, h, exts)
 	bad := bytes.Clone(v2)
 	bad[journalHeaderLen+12]++ // the first extent's CRC
 	body := bad[:len(bad)-4]
@@ -149,16 +147,7 @@ func TestJournalChecks(t *testing.T) {
 	if n := journalLen(h, exts); n != int64(len(b)) {
 		t.Errorf("journalLen = %d, encoded %d bytes", n, len(b))
 	}
-	gh, gexts, err := decodeJournal(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if d := cmp.Diff(h, gh); d != "" {
-		t.Errorf("header (-want +got):\n%s", d)
-	}
-	if d := cmp.Diff(exts, gexts); d != "" {
-		t.Errorf("extents (-want +got):\n%s", d)
-	}
+	wantDecoded(t, b, h, exts)
 	for _, tc := range []struct {
 		name   string
 		damage func(d []byte)
