@@ -40,6 +40,8 @@ type overlay struct {
 	// holds the page a write is about to stage).
 	readClean func(p []byte, off int64) (int, error)
 	filling   int // fills under way: the page cache may be loading the page
+	// ahead holds chunk buffers made ready on another goroutine.
+	ahead chunkPool
 }
 
 var _ Device = (*overlay)(nil)
@@ -191,12 +193,80 @@ func (o *overlay) page(pg, size int64) []byte {
 	o.mu.Lock()
 	buf := o.chunks[c]
 	if buf == nil {
-		buf = make([]byte, min(overlayChunk*overlayPage, size-c*overlayChunk*overlayPage))
+		n := min(overlayChunk*overlayPage, size-c*overlayChunk*overlayPage)
+		if n == overlayChunk*overlayPage {
+			buf = o.ahead.get()
+		} else {
+			buf = make([]byte, n)
+		}
 		o.chunks[c] = buf
 	}
 	o.mu.Unlock()
 	in := (pg - c*overlayChunk) * overlayPage
 	return buf[in:min(in+overlayPage, int64(len(buf)))]
+}
+
+// chunkPool keeps a few chunk buffers ready, their memory touched by a
+// goroutine of their own. A transaction stages its pages into fresh
+// memory, and the kernel maps each of its pages in on first touch (about
+// a microsecond each on a VM; 3,000 for the 10,000 records of the
+// writer benchmark): done on a second core, that time leaves the
+// transaction's. The goroutine runs only while the pool is below its
+// mark, and takes no lock of the overlay.
+//
+// Not an on-disk structure.
+type chunkPool struct {
+	mu      sync.Mutex
+	ready   [][]byte
+	running bool
+}
+
+const (
+	chunkBytes = overlayChunk * overlayPage
+	// chunksAhead is the pool's mark: 1 MiB, staged by the writer in
+	// about 1.5 ms, made ready in about 0.3.
+	chunksAhead = 8
+)
+
+// get returns a chunk buffer (its bytes unspecified: every page is
+// written whole or read from the device before use), from the pool when
+// it has one, and starts the pool's goroutine when it runs low.
+func (p *chunkPool) get() []byte {
+	p.mu.Lock()
+	var b []byte
+	if n := len(p.ready); n > 0 {
+		b = p.ready[n-1]
+		p.ready[n-1] = nil
+		p.ready = p.ready[:n-1]
+	}
+	if !p.running && len(p.ready) < chunksAhead/2 {
+		p.running = true
+		go p.fill()
+	}
+	p.mu.Unlock()
+	if b == nil {
+		b = make([]byte, chunkBytes)
+	}
+	return b
+}
+
+// fill makes buffers ready up to the mark, touching one byte of each
+// memory page so that the kernel maps them now.
+func (p *chunkPool) fill() {
+	for {
+		b := make([]byte, chunkBytes)
+		for i := 0; i < len(b); i += 4096 {
+			b[i] = 0
+		}
+		p.mu.Lock()
+		p.ready = append(p.ready, b)
+		if len(p.ready) >= chunksAhead {
+			p.running = false
+			p.mu.Unlock()
+			return
+		}
+		p.mu.Unlock()
+	}
 }
 
 // extent is a run of staged bytes at a device offset.

@@ -3,6 +3,7 @@
 // directory insert reads and writes as the directory grows.
 //
 //	writelinks -img IMG links  [-files 10000 -per 1]  10,000 files linked once each, one transaction
+//	writelinks -img IMG prep   [-files 10000]         only the files; then links -prepared on copies
 //	writelinks -img IMG insert [-sizes 1000,10000,100000]
 package main
 
@@ -128,6 +129,7 @@ func main() {
 	files := flag.Int("files", 10000, "links: files to link")
 	per := flag.Int("per", 1, "links: links per file")
 	sizes := flag.String("sizes", "1000,10000,100000", "insert: directory sizes to measure at")
+	prepared := flag.Bool("prepared", false, "links: the image already holds /src's files and an empty /links (from a copy of an image prepared once)")
 	flag.Parse()
 	if *img == "" || flag.NArg() != 1 {
 		fmt.Fprintln(os.Stderr, "usage: writelinks -img IMG links|insert")
@@ -136,7 +138,9 @@ func main() {
 	var err error
 	switch flag.Arg(0) {
 	case "links":
-		err = links(*img, *files, *per)
+		err = links(*img, *files, *per, *prepared)
+	case "prep":
+		err = prepare(*img, *files)
 	case "insert":
 		err = insert(*img, *sizes)
 	default:
@@ -150,7 +154,17 @@ func main() {
 
 // links creates the files (untimed), then times opening the volume and one
 // transaction that adds files*per hard links into /links.
-func links(img string, files, per int) error {
+func links(img string, files, per int, prepared bool) error {
+	if !prepared {
+		if err := prepare(img, files); err != nil {
+			return err
+		}
+	}
+	return timeLinks(img, files, per)
+}
+
+// prepare creates /src with files files and an empty /links.
+func prepare(img string, files int) error {
 	v, _, err := open(img)
 	if err != nil {
 		return err
@@ -172,10 +186,15 @@ func links(img string, files, per int) error {
 			return nil
 		})
 	}
-	v.Close()
-	if err != nil {
-		return err
+	if cerr := v.Close(); err == nil {
+		err = cerr
 	}
+	return err
+}
+
+// timeLinks times opening the volume and one transaction that links
+// each /src/fNNNNN per times into /links.
+func timeLinks(img string, files, per int) error {
 	// NTFSEDIT_CPUPROFILE=FILE profiles the timed part.
 	if p := os.Getenv("NTFSEDIT_CPUPROFILE"); p != "" {
 		if f, err := os.Create(p); err == nil && pprof.StartCPUProfile(f) == nil {
@@ -191,10 +210,13 @@ func links(img string, files, per int) error {
 	}
 	opened := time.Now()
 	var staged time.Time
+	buf := make([]byte, 0, 64)
 	err = v.Update(func(tx *volume.Tx) error {
 		for i := range files {
 			for j := range per {
-				if err := tx.Link(fmt.Sprintf("/src/f%05d", i), fmt.Sprintf("/links/l%05d-%04d", i, j)); err != nil {
+				src := padded(buf[:0], "/src/f", i, 5)
+				dst := padded(padded(buf[len(src):len(src)], "/links/l", i, 5), "-", j, 4)
+				if err := tx.Link(string(src), string(dst)); err != nil {
 					return err
 				}
 			}
@@ -224,6 +246,16 @@ func links(img string, files, per int) error {
 			ms(cpu), ms(u1-u0), ms(s1-s0), flt, ms(end.Sub(start)-io))
 	}
 	return nil
+}
+
+// padded appends prefix and n in at least width digits (fmt's %0*d,
+// which cost a tenth of the transaction's time).
+func padded(b []byte, prefix string, n, width int) []byte {
+	b = append(b, prefix...)
+	for k := len(strconv.Itoa(n)); k < width; k++ {
+		b = append(b, '0')
+	}
+	return strconv.AppendInt(b, int64(n), 10)
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
