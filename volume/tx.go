@@ -285,8 +285,10 @@ type Tx struct {
 	nameCmp    func(a, b []byte) int // see nameCompare
 	nameUnits  []uint16              // scratch: the name addName adds
 	// dirs are directories lookups resolved, by clean path (txcache.go).
-	dirs  map[string]cachedDir
-	fresh []mft.Run // clusters allocated by this transaction
+	dirs map[string]cachedDir
+	// dirMemo holds the directories resolved last (txcache.go).
+	dirMemo dirMemo
+	fresh   []mft.Run // clusters allocated by this transaction
 	// freshRanges are device ranges of data written to fresh clusters.
 	freshRanges []devRange
 	stream      txStream // large new data written straight to the device (txstream.go)

@@ -85,6 +85,11 @@ func (tx *Tx) lookupNum(path string) (lookedUp, error) {
 // not editable, ask the reader).
 func (tx *Tx) resolve(path string) (*fileEdit, error) {
 	clean := isCleanPath(path)
+	if clean {
+		if fe := tx.dirMemo.get(tx, path); fe != nil {
+			return fe, nil
+		}
+	}
 	rest := path
 	fe, err := tx.editFile(mft.RecordRoot)
 	if err != nil {
@@ -92,6 +97,7 @@ func (tx *Tx) resolve(path string) (*fileEdit, error) {
 	}
 	if clean {
 		if d, ok := tx.cachedDir(path); ok {
+			tx.dirMemo.put(path, d)
 			return d, nil
 		}
 		// Start from the deepest directory resolved before.
@@ -162,6 +168,46 @@ func (tx *Tx) cachedDir(p string) (*fileEdit, bool) {
 	}
 	delete(tx.dirs, p)
 	return nil, false
+}
+
+// dirMemo remembers the last directories cachedDir confirmed, each with
+// its fileEdit as it was then: a run of operations in the same few
+// directories (a tree of links made in bulk) resolves them without
+// checking their names again. An entry holds while the transaction keeps
+// the same fileEdit for the directory, clean and saved no more since:
+// its names change only through a save (or leave it dirty), and a
+// record decoded again is a new fileEdit.
+//
+// Not an on-disk structure.
+type dirMemo struct {
+	slot [2]struct {
+		path  string
+		fe    *fileEdit
+		saves uint64
+	}
+	next int
+}
+
+// get returns the directory remembered for the clean path p, or nil.
+func (m *dirMemo) get(tx *Tx, p string) *fileEdit {
+	for i := range m.slot {
+		s := &m.slot[i]
+		if s.fe == nil || s.path != p {
+			continue
+		}
+		if fe := s.fe; fe.saves == s.saves && tx.files.get(fe.num()) == fe && fe.clean() {
+			return fe
+		}
+		s.fe = nil
+	}
+	return nil
+}
+
+// put remembers fe, just confirmed as the directory at p.
+func (m *dirMemo) put(p string, fe *fileEdit) {
+	s := &m.slot[m.next]
+	s.path, s.fe, s.saves = p, fe, fe.saves
+	m.next = (m.next + 1) % len(m.slot)
 }
 
 // isCleanPath reports whether p is absolute with no empty, "." or ".."

@@ -361,6 +361,8 @@ type fileEdit struct {
 	indexes []*txIndex
 	// view is the File of fe as last saved (see Tx.fileOf).
 	view *File
+	// saves counts the saves that staged a record of fe (dirMemo).
+	saves uint64
 }
 
 type editRec struct {
@@ -658,6 +660,7 @@ func (fe *fileEdit) save() error {
 		// A record staged the first time was decoded in use from the
 		// volume, or is new in a free one (freshRecord checks).
 		tx.recAct.noteBefore(r.rec.Number, !r.isNew)
+		fe.saves++
 		if err := tx.putRecord(r.rec, act); err != nil {
 			return err
 		}
