@@ -15,12 +15,13 @@ import (
 //
 //  1. large new file data straight to its fresh clusters, synced (nothing
 //     refers to it yet);
-//  2. the other staged pages that lie in clusters free before the
-//     transaction (new INDX blocks, records of a grown $MFT) straight to
-//     them too, their CRCs named in the journal as checks;
-//  3. in parallel: the device syncs those; the changed bytes of the rest
-//     are found (in two goroutines) and written to the journal as they
-//     are, which is synced; the in-place phases are planned (writePhases);
+//  2. the CRCs of the other staged pages that lie in clusters free before
+//     the transaction (new INDX blocks, records of a grown $MFT), for the
+//     journal's checks;
+//  3. in parallel: those pages are written straight to their clusters
+//     and synced; the changed bytes of the rest are found (in two
+//     goroutines) and written to the journal as they are, which is
+//     synced; the in-place phases are planned (writePhases);
 //  4. only when all three are done, the phases in place, synced after
 //     each; then the journal is removed.
 //
@@ -62,20 +63,27 @@ func (v *Volume) commit(tx *Tx) error {
 		return err
 	}
 	h := journalHeader{Serial: v.boot.Serial, Offset: v.info.Offset, Size: base.Size()}
-	wb := newWriteback(base)
-	for _, e := range free {
-		if _, err := base.WriteAt(e.Data, e.Off); err != nil {
-			v.rollback()
-			return fmt.Errorf("volume: write new blocks to free clusters (the volume is unchanged): %w", err)
-		}
-		wb.wrote(e.Off, int64(len(e.Data)))
-	}
 	h.Checks = journalChecks(free)
 
+	// The pages in free clusters are written and synced while the journal
+	// is: both must be durable before the first write in place, and a
+	// journal whose checks fail after a crash is discarded.
 	var wg sync.WaitGroup
-	var syncErr, journalErr error
+	var freeErr, journalErr error
 	if len(free) > 0 {
-		wg.Go(func() { syncErr = base.Sync() })
+		wg.Go(func() {
+			wb := newWriteback(base)
+			for _, e := range free {
+				if _, err := base.WriteAt(e.Data, e.Off); err != nil {
+					freeErr = fmt.Errorf("volume: write new blocks to free clusters (the volume is unchanged): %w", err)
+					return
+				}
+				wb.wrote(e.Off, int64(len(e.Data)))
+			}
+			if err := base.Sync(); err != nil {
+				freeErr = fmt.Errorf("volume: sync new blocks in free clusters (the volume is unchanged): %w", err)
+			}
+		})
 	}
 	seq, drain := changedSeq(base, exts)
 	wg.Go(func() {
@@ -85,8 +93,8 @@ func (v *Volume) commit(tx *Tx) error {
 	phases, err := tx.writePhases(exts)
 	wg.Wait()
 	switch {
-	case syncErr != nil:
-		err = fmt.Errorf("volume: sync new blocks in free clusters (the volume is unchanged): %w", syncErr)
+	case freeErr != nil:
+		err = freeErr
 	case journalErr != nil:
 		err = fmt.Errorf("volume: write journal (nothing changed on the volume): %w", journalErr)
 	}
