@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"runtime"
 	"runtime/pprof"
 	"strconv"
 	"strings"
@@ -196,13 +195,9 @@ func prepare(img string, files int) error {
 // timeLinks times opening the volume and one transaction that links
 // each /src/fNNNNN per times into /links.
 func timeLinks(img string, files, per int) error {
-	// NTFSEDIT_CPUPROFILE=FILE profiles the timed part, at
-	// NTFSEDIT_CPUPROFILE_HZ samples a second (default 100: a handful in
-	// one transaction).
+	// NTFSEDIT_CPUPROFILE=FILE profiles the timed part (a few samples a
+	// run: merge the profiles of many, or profile BenchmarkLinks10k).
 	if p := os.Getenv("NTFSEDIT_CPUPROFILE"); p != "" {
-		if hz, err := strconv.Atoi(os.Getenv("NTFSEDIT_CPUPROFILE_HZ")); err == nil && hz > 0 {
-			runtime.SetCPUProfileRate(hz)
-		}
 		if f, err := os.Create(p); err == nil && pprof.StartCPUProfile(f) == nil {
 			defer pprof.StopCPUProfile()
 		}
