@@ -2,15 +2,16 @@
 # Writer benchmark (not a test): 10,000 hard links into one directory
 # with ntfsedit's library in one transaction, against ln through an ntfs-3g
 # mount (mount and umount included), REPEAT times alternately, each run
-# with its ratio; then index blocks per insert as a directory grows. Needs
-# mkntfs, ntfs-3g, python3, root and /dev/fuse.
+# with its ratio, then medians and fastest runs; then index blocks per
+# insert as a directory grows. Needs mkntfs, ntfs-3g, python3, root and
+# /dev/fuse.
 #
-#   bench/writer.sh            # FILES=10000 PER=1 REPEAT=3 SIZES=1000,10000,100000
+#   bench/writer.sh            # FILES=10000 PER=1 REPEAT=5 SIZES=1000,10000,100000
 set -eu
 cd "$(dirname "$0")/.."
 FILES=${FILES:-10000}
 PER=${PER:-1}
-REPEAT=${REPEAT:-3}
+REPEAT=${REPEAT:-5}
 SIZES=${SIZES:-1000,10000,100000}
 tmp=$(mktemp -d)
 trap 'umount "$tmp/mnt" 2>/dev/null || true; rm -rf "$tmp"' EXIT
@@ -42,7 +43,16 @@ for i in range(files):
 	ref=$(echo "$t1 - $t0" | bc)
 	echo "ntfs-3g: $((FILES * PER)) hard links (mount, os.link from one python3 process, umount): $ref s"
 	echo "run $run: library $lib s, ntfs-3g $ref s, ratio $(echo "scale=1; $ref / $lib" | bc)x (load $(cut -d' ' -f1 /proc/loadavg))"
+	echo "$lib $ref" >>"$tmp/runs.txt"
 done
+# Over the runs: the median of the per-run ratios, and each side's median
+# and fastest run (on a shared VM the noise only ever adds time).
+python3 - "$tmp/runs.txt" <<'PY'
+import statistics as st, sys
+lib, ref = zip(*(map(float, l.split()) for l in open(sys.argv[1])))
+print("summary of %d runs: ratio median %.1fx; library median %.3f s, fastest %.3f s; ntfs-3g median %.3f s, fastest %.3f s; fastest/fastest %.1fx"
+      % (len(lib), st.median(r / l for l, r in zip(lib, ref)), st.median(lib), min(lib), st.median(ref), min(ref), min(ref) / min(lib)))
+PY
 
 fresh "$tmp/c.img"
 "$tmp/writelinks" -img "$tmp/c.img" -sizes "$SIZES" insert
