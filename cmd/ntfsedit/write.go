@@ -69,6 +69,12 @@ func commitOps(e *env, o *opts, fn func(tx *volume.Tx) error) error {
 		return err
 	}
 	defer v.Close()
+	return runTx(e, o, v, fn)
+}
+
+// runTx runs fn in one transaction on v (or, with --dry-run, prints its
+// plan).
+func runTx(e *env, o *opts, v *volume.Volume, fn func(tx *volume.Tx) error) error {
 	if !o.w.dryRun {
 		return v.Update(fn)
 	}
@@ -109,9 +115,11 @@ func printPlan(e *env, o *opts, p *volume.Plan) error {
 func init() {
 	register(&command{
 		name:  "ln",
-		usage: "TARGET LINK",
-		short: "Make a link named LINK on the volume.\n" +
-			"Without flags a hard link: TARGET is a volume path (/dir/file).\n" +
+		usage: "TARGET LINK | TARGET... DIRECTORY",
+		short: "Make a link named LINK on the volume, or links in DIRECTORY named as the TARGETs\n" +
+			"end (one transaction for all), as coreutils ln does; a LINK that is a directory\n" +
+			"gets the link inside it too.\n" +
+			"Without flags hard links: TARGET is a volume path (/dir/file).\n" +
 			"With -s a Windows symbolic link (--dir for a directory link) and with --junction a\n" +
 			"junction: TARGET is given as typed on Windows (..\\x.txt, C:\\dir, \\\\server\\share)\n" +
 			"and stored as Windows stores it (\\??\\C:\\dir).",
@@ -121,7 +129,7 @@ func init() {
 			fs.BoolVar(&w.junction, "junction", false, "make a junction (mklink /J); TARGET must be an absolute local path")
 		}),
 		run:     runLn,
-		minArgs: 2, maxArgs: 2,
+		minArgs: 2, maxArgs: -1,
 	})
 	register(&command{
 		name:  "mkdir",
@@ -173,22 +181,80 @@ func init() {
 
 func runLn(e *env, o *opts, args []string) error {
 	w := o.w
-	target, link := args[0], args[1]
 	switch {
 	case w.junction && w.symbolic:
 		return usagef("ln: -s and --junction exclude each other")
 	case w.dir && !w.symbolic:
 		return usagef("ln: --dir goes with -s")
 	}
-	return commitOps(e, o, func(tx *volume.Tx) error {
-		switch {
-		case w.junction:
-			return tx.Junction(link, target)
-		case w.symbolic:
-			return tx.Symlink(link, target, volume.SymlinkOptions{Dir: w.dir})
+	targets, last := args[:len(args)-1], args[len(args)-1]
+	v, err := openWritable(e, o)
+	if err != nil {
+		return err
+	}
+	defer v.Close()
+	// LINK names the link, unless it is a directory (or ends in a slash,
+	// or several targets are given): then each link goes into it, named
+	// as its target ends.
+	links := []string{last}
+	if len(targets) > 1 || strings.HasSuffix(last, "/") || isPlainDir(v, last) {
+		if !isPlainDir(v, last) {
+			return fmt.Errorf("target %s is not a directory", last)
 		}
-		return tx.Link(target, link)
+		links = links[:0]
+		for _, t := range targets {
+			name := linkName(t, !w.symbolic && !w.junction)
+			if name == "" {
+				return fmt.Errorf("%s: no name to give the link in %s", t, last)
+			}
+			links = append(links, strings.TrimSuffix(last, "/")+"/"+name)
+		}
+	}
+	return runTx(e, o, v, func(tx *volume.Tx) error {
+		for i, target := range targets {
+			var err error
+			switch {
+			case w.junction:
+				err = tx.Junction(links[i], target)
+			case w.symbolic:
+				err = tx.Symlink(links[i], target, volume.SymlinkOptions{Dir: w.dir})
+			default:
+				err = tx.Link(target, links[i])
+			}
+			if err != nil {
+				return err
+			}
+		}
+		return nil
 	})
+}
+
+// isPlainDir reports whether path is a directory of v that is not a
+// reparse point (links go into it, not over it; coreutils' ln -n).
+func isPlainDir(v *volume.Volume, path string) bool {
+	f, err := v.Lookup(path)
+	if err != nil || !f.IsDir() {
+		return false
+	}
+	p, err := f.Reparse()
+	return err == nil && p == nil
+}
+
+// linkName is the name a link into a directory takes from its target: the
+// last name of a volume path, or of a target as typed on Windows (which
+// also splits at backslashes); "" when the target ends in no name (/,
+// C:\, .., a drive).
+func linkName(target string, volumePath bool) string {
+	seps := "/"
+	if !volumePath {
+		seps = "/\\"
+	}
+	t := strings.TrimRight(target, seps)
+	name := t[strings.LastIndexAny(t, seps)+1:]
+	if name == "." || name == ".." || !volumePath && strings.HasSuffix(name, ":") {
+		return ""
+	}
+	return name
 }
 
 // eachPath runs op on every path in one transaction.

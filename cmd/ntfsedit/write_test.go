@@ -272,3 +272,34 @@ func TestLnLinkLimit(t *testing.T) {
 		t.Errorf("istat %d: %d links, want %d", s.Record, is.Links, volume.MaxLinks)
 	}
 }
+
+// TestLinkName covers the names links take in a directory from their
+// targets: volume paths split at slashes only, Windows targets at either.
+func TestLinkName(t *testing.T) {
+	tests := []struct {
+		target     string
+		volumePath bool
+		want       string
+	}{
+		{"/src/a.txt", true, "a.txt"},
+		{"/src/dir/", true, "dir"},
+		{"a.txt", true, "a.txt"},
+		{`/src/back\slash`, true, `back\slash`},
+		{"/", true, ""},
+		{"/src/..", true, ""},
+		{`..\d\a.txt`, false, "a.txt"},
+		{`C:\Windows\notepad.exe`, false, "notepad.exe"},
+		{`C:\dir\`, false, "dir"},
+		{`\\server\share\f.txt`, false, "f.txt"},
+		{`\??\C:\target`, false, "target"},
+		{`C:\`, false, ""},
+		{`C:`, false, ""},
+		{`..`, false, ""},
+		{`x/y`, false, "y"},
+	}
+	for _, tt := range tests {
+		if got := linkName(tt.target, tt.volumePath); got != tt.want {
+			t.Errorf("linkName(%q, %v) = %q, want %q", tt.target, tt.volumePath, got, tt.want)
+		}
+	}
+}
