@@ -2,6 +2,10 @@
 set shell := ["bash", "-euo", "pipefail", "-c"]
 
 fuzztime := env_var_or_default("FUZZTIME", "20s")
+# Go minimizes each new interesting input for up to this long (its default,
+# 60s, spends a short run on it: every step snapshots the coverage of the
+# whole test binary, large for volume; FuzzDecodeJournal sat at 0 execs/s)
+fuzzmin := env_var_or_default("FUZZMINIMIZE", "2s")
 
 # the README's test command (oracle tests skip when a tool is missing, fail under CI=true)
 test:
@@ -30,12 +34,13 @@ bench-mkfs:
 bench-timeline:
     bench/timeline.sh
 
-# run every Fuzz target for FUZZTIME (default 20s) each
+# run every Fuzz target for FUZZTIME (default 20s) each, minimizing new
+# inputs for FUZZMINIMIZE (default 2s)
 fuzz:
     for pkg in $(go list ./...); do \
         for f in $(go test -list '^Fuzz' "$pkg" | grep '^Fuzz' || true); do \
             echo "== $pkg $f"; \
-            go test "$pkg" -run '^$' -fuzz "^$f\$" -fuzztime {{fuzztime}}; \
+            go test "$pkg" -run '^$' -fuzz "^$f\$" -fuzztime {{fuzztime}} -fuzzminimizetime {{fuzzmin}}; \
         done; \
     done
 
