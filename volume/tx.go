@@ -288,7 +288,10 @@ type Tx struct {
 	dirs map[string]cachedDir
 	// dirMemo holds the directories resolved last (txcache.go).
 	dirMemo dirMemo
-	fresh   []mft.Run // clusters allocated by this transaction
+	// inherited are the descriptors new files took from their parents'
+	// (copySecurity).
+	inherited map[inheritKey][]byte
+	fresh     []mft.Run // clusters allocated by this transaction
 	// freshRanges are device ranges of data written to fresh clusters.
 	freshRanges []devRange
 	stream      txStream // large new data written straight to the device (txstream.go)

@@ -1,6 +1,7 @@
 package volume
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -611,10 +612,19 @@ func (tx *Tx) copySecurity(dir *File, fe *fileEdit) error {
 	if err != nil {
 		return err
 	}
-	if psd, err := mft.DecodeSecurityDescriptor(sd); err == nil {
-		if nsd, err := inheritDescriptor(psd, fe.base().IsDir()); err == nil {
+	// What a parent's descriptor gives is worked out once per
+	// transaction (a tree created in bulk: a quarter of each Create).
+	key := inheritKey{parent: string(sd), dir: fe.base().IsDir()}
+	if b, ok := tx.inherited[key]; ok {
+		sd = bytes.Clone(b)
+	} else if psd, err := mft.DecodeSecurityDescriptor(sd); err == nil {
+		if nsd, err := inheritDescriptor(psd, key.dir); err == nil {
 			if b, err := nsd.AppendBinary(nil); err == nil {
-				sd = b
+				if tx.inherited == nil {
+					tx.inherited = map[inheritKey][]byte{}
+				}
+				tx.inherited[key] = b
+				sd = bytes.Clone(b)
 			}
 		}
 	}
@@ -625,6 +635,15 @@ func (tx *Tx) copySecurity(dir *File, fe *fileEdit) error {
 		}
 	}
 	return fe.add(na)
+}
+
+// inheritKey names what copySecurity inherits: the parent's descriptor,
+// as its bytes, for a directory or a file.
+//
+// Not an on-disk structure.
+type inheritKey struct {
+	parent string
+	dir    bool
 }
 
 // Mkdir creates a directory.
