@@ -358,6 +358,19 @@ func (o *overlay) kept(off, n int64) {
 
 // promisedIn reports whether a write is promised on any page of
 // [off, off+n).
+// touchedIn reports whether a page of [off, off+n) is staged or has
+// writes promised.
+func (o *overlay) touchedIn(off, n int64) bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for pg := off / overlayPage; n > 0 && pg <= (off+n-1)/overlayPage; pg++ {
+		if _, ok := o.pages[pg]; ok || o.lazy[pg] > 0 {
+			return true
+		}
+	}
+	return false
+}
+
 func (o *overlay) promisedIn(off, n int64) bool {
 	o.mu.Lock()
 	defer o.mu.Unlock()

@@ -276,14 +276,12 @@ type Tx struct {
 	blkBuf []byte
 	// Read-ahead of $MFT (readAhead): the last record read, the end of
 	// what was read ahead, and its buffer.
-	lastRead mft.RecordNumber
-	aheadEnd int64
-	aheadBuf []byte
-	window   mftWindow // what of aheadBuf is current (txahead.go)
-	// aheadIndex is the buffer of txIndex.readAhead.
-	aheadIndex []byte
-	nameCmp    func(a, b []byte) int // see nameCompare
-	nameUnits  []uint16              // scratch: the name addName adds
+	lastRead  mft.RecordNumber
+	aheadEnd  int64
+	aheadBuf  []byte
+	window    mftWindow             // what of aheadBuf is current (txahead.go)
+	nameCmp   func(a, b []byte) int // see nameCompare
+	nameUnits []uint16              // scratch: the name addName adds
 	// dirs are directories lookups resolved, by clean path (txcache.go).
 	dirs map[string]cachedDir
 	// dirMemo holds the directories resolved last (txcache.go).

@@ -42,6 +42,10 @@ type txIndex struct {
 	// lastRead is the offset of the block read last, aheadEnd the end of
 	// what readAhead read.
 	lastRead, aheadEnd int64
+	// win is what readAhead read, from stream offset winAt: the blocks
+	// in it are decoded in place there (see read).
+	win   []byte
+	winAt int64
 	// finger is the leaf block the last lookup ended in (a hint checked
 	// before use, see fingerFold).
 	finger *index.Block
@@ -258,9 +262,12 @@ func (x *txIndex) read(vcn mft.VCN) (*index.Block, error) {
 		return nil, &index.CorruptError{VCN: vcn, Field: "sub-node VCN (beyond $INDEX_ALLOCATION)", Value: off}
 	}
 	x.readAhead(off)
-	raw := x.tx.slab.rawRecord(int(x.bsize))
-	if err := x.alloc.readFull(raw, off); err != nil {
-		return nil, fmt.Errorf("volume: record %d: read INDX block at VCN %d: %w", x.fe.num(), vcn, err)
+	raw := x.fromWindow(off)
+	if raw == nil {
+		raw = x.tx.slab.rawRecord(int(x.bsize))
+		if err := x.alloc.readFull(raw, off); err != nil {
+			return nil, fmt.Errorf("volume: record %d: read INDX block at VCN %d: %w", x.fe.num(), vcn, err)
+		}
 	}
 	blk, err := index.ParseBlockInPlace(raw, vcn)
 	if err != nil {
@@ -292,14 +299,30 @@ func (x *txIndex) readAhead(off int64) {
 	if !ok || x.tx.v.ov.promisedIn(r.off, r.n) {
 		return
 	}
-	buf := x.tx.aheadIndex
-	if cap(buf) < int(k) {
-		buf = make([]byte, indexAheadBytes)
-		x.tx.aheadIndex = buf
-	}
-	if _, err := x.alloc.ReadAt(buf[:k], off); err == nil {
+	// Read from the overlay, past the page cache, into memory of its own:
+	// the blocks read from it are decoded in place there.
+	buf := x.tx.slab.rawRecord(int(k))
+	if _, err := x.tx.v.ov.ReadAt(buf, r.off); err == nil {
 		x.aheadEnd = off + k
+		x.win, x.winAt = buf, off
 	}
+}
+
+// fromWindow returns the bytes of the block at stream offset off from the
+// window, when it holds them and they are still the block's: nothing was
+// staged or promised over them since (nothing is until the transaction
+// decodes the block, and a block read again was dropped, so its bytes
+// are current only when neither). nil: read it.
+func (x *txIndex) fromWindow(off int64) []byte {
+	if off < x.winAt || off+x.bsize > x.winAt+int64(len(x.win)) {
+		return nil
+	}
+	r, ok := x.alloc.deviceRange(off, x.bsize)
+	if !ok || x.tx.v.ov.touchedIn(r.off, r.n) {
+		return nil
+	}
+	b := x.win[off-x.winAt : off-x.winAt+x.bsize : off-x.winAt+x.bsize]
+	return b
 }
 
 // store takes a changed or new block from the Editor. The block is kept
