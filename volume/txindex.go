@@ -43,9 +43,10 @@ type txIndex struct {
 	// what readAhead read.
 	lastRead, aheadEnd int64
 	// win is what readAhead read, from stream offset winAt: the blocks
-	// in it are decoded in place there (see read).
-	win   []byte
-	winAt int64
+	// in it are decoded in place there (see read), each once (winUsed).
+	win     []byte
+	winAt   int64
+	winUsed []bool
 	// finger is the leaf block the last lookup ended in (a hint checked
 	// before use, see fingerFold).
 	finger *index.Block
@@ -305,24 +306,29 @@ func (x *txIndex) readAhead(off int64) {
 	if _, err := x.tx.v.ov.ReadAt(buf, r.off); err == nil {
 		x.aheadEnd = off + k
 		x.win, x.winAt = buf, off
+		x.winUsed = append(x.winUsed[:0], make([]bool, k/x.bsize)...)
 	}
 }
 
 // fromWindow returns the bytes of the block at stream offset off from the
-// window, when it holds them and they are still the block's: nothing was
-// staged or promised over them since (nothing is until the transaction
-// decodes the block, and a block read again was dropped, so its bytes
-// are current only when neither). nil: read it.
+// window, when it holds them, they were not decoded there before (that
+// applied their fixups), and they are still the block's: nothing was
+// staged or promised over them since the window was read (staged pages
+// stay staged, so a page clean now was clean then). nil: read the block.
 func (x *txIndex) fromWindow(off int64) []byte {
-	if off < x.winAt || off+x.bsize > x.winAt+int64(len(x.win)) {
+	if off < x.winAt || off+x.bsize > x.winAt+int64(len(x.win)) || (off-x.winAt)%x.bsize != 0 {
+		return nil
+	}
+	i := (off - x.winAt) / x.bsize
+	if x.winUsed[i] {
 		return nil
 	}
 	r, ok := x.alloc.deviceRange(off, x.bsize)
 	if !ok || x.tx.v.ov.touchedIn(r.off, r.n) {
 		return nil
 	}
-	b := x.win[off-x.winAt : off-x.winAt+x.bsize : off-x.winAt+x.bsize]
-	return b
+	x.winUsed[i] = true
+	return x.win[off-x.winAt : off-x.winAt+x.bsize : off-x.winAt+x.bsize]
 }
 
 // store takes a changed or new block from the Editor. The block is kept
