@@ -648,7 +648,20 @@ func (op *edit) split(s, p *step) error {
 	if !s.n.IsLeaf() {
 		leftEnd.Flags |= EntryHasChild
 	}
-	m := splitPoint(es[:keys], leftEnd.encodedLen(), es[keys].encodedLen(), op.newRoom(), op.room(*s), false)
+	m := -1
+	if keys >= 3 && appended(*s, *p) {
+		// Keys added in increasing order (a directory filled in name
+		// order) keep coming after this one: the new block takes all but
+		// the last two keys, full, and s keeps the last, with room for
+		// what follows. Split in the middle, both halves would stay half
+		// full, and there would be twice the splits and blocks.
+		if k := keys - 2; entriesLen(es[:k])+leftEnd.encodedLen() <= op.newRoom() {
+			m = k
+		}
+	}
+	if m < 0 {
+		m = splitPoint(es[:keys], leftEnd.encodedLen(), es[keys].encodedLen(), op.newRoom(), op.room(*s), false)
+	}
 	if m < 0 {
 		return fmt.Errorf("%w: INDX block at VCN %d overflows and cannot be split", ErrTooLarge, s.vcn)
 	}
@@ -684,6 +697,22 @@ func (op *edit) split(s, p *step) error {
 	p.i++
 	op.markDirty(p.vcn)
 	return nil
+}
+
+// appended reports whether the entry an insert just added to s is its
+// last key (a leaf's at s.i; an index node's, the separator of a split
+// below, just before s.i, at its end entry) and s is the last sub-node of
+// p: the insert went after every key of the tree under p.
+func appended(s, p step) bool {
+	last := len(s.n.Entries) - 2 // the last key
+	if s.n.IsLeaf() {
+		if s.i != last {
+			return false
+		}
+	} else if s.i != last+1 {
+		return false
+	}
+	return p.i == len(p.n.Entries)-1
 }
 
 // underfull reports whether a block holds no key or uses less than a third

@@ -20,7 +20,7 @@ func TestIndexWindowTouched(t *testing.T) {
 		if err := tx.Mkdir("/big"); err != nil {
 			return err
 		}
-		for i := range 600 {
+		for i := range 2000 {
 			if err := tx.Create(fmt.Sprintf("/big/file-with-a-longer-name-%04d", i), strings.NewReader("x")); err != nil {
 				return err
 			}
