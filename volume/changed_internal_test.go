@@ -147,9 +147,14 @@ func TestChangedSeq(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		stop int // yield returns false after this many blocks (-1: never)
-	}{{"all", -1}, {"stopped", 2}, {"not called", 0}} {
+		buf  int // bytes of each goroutine's read buffer (0: its own)
+	}{{"all", -1, 0}, {"all, reads of 5,000 bytes", -1, 5000}, {"stopped", 2, 0}, {"not called", 0, 0}} {
 		t.Run(tc.name, func(t *testing.T) {
-			seq, drain := changedSeq(NewMemDevice(bytes.Clone(dev), 512), exts)
+			var bufs func() []byte
+			if tc.buf > 0 {
+				bufs = func() []byte { return make([]byte, tc.buf) }
+			}
+			seq, drain := changedSeq(NewMemDevice(bytes.Clone(dev), 512), exts, bufs)
 			var got []stagedExtent
 			blocks := 0
 			if tc.stop != 0 {
@@ -180,7 +185,7 @@ func TestChangedSeq(t *testing.T) {
 		})
 	}
 	t.Run("read error", func(t *testing.T) {
-		seq, drain := changedSeq(failingReads{NewMemDevice(bytes.Clone(dev), 512), 3 << 20}, exts)
+		seq, drain := changedSeq(failingReads{NewMemDevice(bytes.Clone(dev), 512), 3 << 20}, exts, nil)
 		var buf bytes.Buffer
 		err := writeJournalSeq(&buf, journalHeader{Serial: 1, Size: int64(len(dev))}, seq)
 		drain()

@@ -85,7 +85,9 @@ func (v *Volume) commit(tx *Tx) error {
 			}
 		})
 	}
-	seq, drain := changedSeq(base, exts)
+	// The comparison reads into memory made ready by the overlay's pool
+	// (its pages mapped in off the journal's path).
+	seq, drain := changedSeq(base, exts, v.ov.ahead.get)
 	wg.Go(func() {
 		journalErr = v.putJournalSeq(h, seq)
 		drain()

@@ -41,14 +41,15 @@ const extentBlock = 4096
 // slice).
 func changedBlocks(dev Device, exts []stagedExtent) ([][]stagedExtent, error) {
 	var out [][]stagedExtent
-	err := changedTo(dev, exts, func(b []stagedExtent) { out = append(out, b) })
+	err := changedTo(dev, exts, func(b []stagedExtent) { out = append(out, b) }, nil)
 	return out, err
 }
 
 // changedTo is changedBlocks handing each block to emit as soon as it is
 // full (and the last one at the end), for the journal to be written
-// while the rest is compared.
-func changedTo(dev Device, exts []stagedExtent, emit func([]stagedExtent)) error {
+// while the rest is compared. It reads the device's bytes into buf, as
+// much at once as it holds (nil: 1 MiB of its own).
+func changedTo(dev Device, exts []stagedExtent, emit func([]stagedExtent), buf []byte) error {
 	var cur []stagedExtent
 	add := func(e stagedExtent) {
 		if len(cur) == cap(cur) {
@@ -62,7 +63,10 @@ func changedTo(dev Device, exts []stagedExtent, emit func([]stagedExtent)) error
 		cur = append(cur, e)
 	}
 	le := binary.LittleEndian
-	var old []byte // the device's bytes under e.Data[base:], read 1 MiB at a time
+	if len(buf) == 0 {
+		buf = make([]byte, 1<<20)
+	}
+	var old []byte // the device's bytes under e.Data[base:], read a buf at a time
 	for _, e := range exts {
 		data := e.Data
 		base := 0
@@ -86,8 +90,8 @@ func changedTo(dev Device, exts []stagedExtent, emit func([]stagedExtent)) error
 		for i := 0; i < len(data); {
 			if i >= base+len(old) {
 				base = i
-				n := min(1<<20, len(data)-i)
-				old = slices.Grow(old[:0], n)[:n]
+				n := min(len(buf), len(data)-i)
+				old = buf[:n]
 				if _, err := dev.ReadAt(old, e.Off+int64(i)); err != nil {
 					return fmt.Errorf("volume: read the bytes the commit replaces at %#x: %w", e.Off+int64(i), err)
 				}
@@ -135,8 +139,9 @@ const diffPieces = 2
 // changedSeq starts comparing exts in diffPieces goroutines, each its
 // share of the bytes, and returns the journalSeq of the blocks they find,
 // in order, to be called at most once, and drain, to be called after it
-// (it lets the goroutines end when seq was not called, or stopped).
-func changedSeq(dev Device, exts []stagedExtent) (seq journalSeq, drain func()) {
+// (it lets the goroutines end when seq was not called, or stopped). Each
+// goroutine reads into a buffer from bufs (nil: its own).
+func changedSeq(dev Device, exts []stagedExtent, bufs func() []byte) (seq journalSeq, drain func()) {
 	total := 0
 	for _, e := range exts {
 		total += len(e.Data)
@@ -155,9 +160,13 @@ func changedSeq(dev Device, exts []stagedExtent) (seq journalSeq, drain func()) 
 		}
 		p := &piece{blocks: make(chan []stagedExtent, 1024)}
 		pieces = append(pieces, p)
+		var buf []byte
+		if bufs != nil {
+			buf = bufs()
+		}
 		go func(exts []stagedExtent) {
 			defer close(p.blocks)
-			p.err = changedTo(dev, exts, func(b []stagedExtent) { p.blocks <- b })
+			p.err = changedTo(dev, exts, func(b []stagedExtent) { p.blocks <- b }, buf)
 		}(exts[:k])
 		exts = exts[k:]
 	}
