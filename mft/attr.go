@@ -70,22 +70,30 @@ func (a *Attr) SetRuns(runs []Run) {
 // it). Offsets in errors are relative to b.
 func DecodeAttr(b []byte) (Attr, error) {
 	var a Attr
+	err := decodeAttrInto(&a, b)
+	return a, err
+}
+
+// decodeAttrInto is DecodeAttr into *a, which must be zero (a record's
+// attributes are decoded in place in their slice: an Attr is some 200
+// bytes, and copying it twice per attribute showed in every walk).
+func decodeAttrInto(a *Attr, b []byte) error {
 	if len(b) < 16 {
-		return a, corrupt(0, "attribute header (truncated)", len(b))
+		return corrupt(0, "attribute header (truncated)", len(b))
 	}
 	a.Type = AttrType(le.Uint32(b))
 	a.Length = le.Uint32(b[4:])
 	if a.Length < 16 || int64(a.Length) > int64(len(b)) {
-		return a, corrupt(4, "attribute length", a.Length)
+		return corrupt(4, "attribute length", a.Length)
 	}
 	if a.Length%8 != 0 { // AppendBinary writes 8-aligned attributes only
-		return a, corrupt(4, "attribute length (not 8-aligned)", a.Length)
+		return corrupt(4, "attribute length (not 8-aligned)", a.Length)
 	}
 	b = b[:a.Length]
 	a.raw = b
 	a.NonResident = b[8] != 0
 	if b[8] > 1 {
-		return a, corrupt(8, "non-resident flag", b[8])
+		return corrupt(8, "non-resident flag", b[8])
 	}
 	nameLen := int(b[9])
 	a.NameOffset = le.Uint16(b[0x0A:])
@@ -98,29 +106,29 @@ func DecodeAttr(b []byte) (Attr, error) {
 	if nameLen > 0 {
 		no := int(a.NameOffset)
 		if no < minHdr || no+2*nameLen > len(b) {
-			return a, corrupt(0x0A, "attribute name offset", no)
+			return corrupt(0x0A, "attribute name offset", no)
 		}
 		a.Name = DecodeName(b[no : no+2*nameLen])
 	}
 	if !a.NonResident {
 		if len(b) < residentHeaderLen {
-			return a, corrupt(4, "resident attribute length", a.Length)
+			return corrupt(4, "resident attribute length", a.Length)
 		}
 		vl := le.Uint32(b[0x10:])
 		a.ValueOffset = le.Uint16(b[0x14:])
 		a.ResidentFlags = b[0x16]
 		vo := int(a.ValueOffset)
 		if vo < residentHeaderLen {
-			return a, corrupt(0x14, "resident value offset", vo)
+			return corrupt(0x14, "resident value offset", vo)
 		}
 		if int64(vo)+int64(vl) > int64(len(b)) {
-			return a, corrupt(0x10, "resident value length", vl)
+			return corrupt(0x10, "resident value length", vl)
 		}
 		a.Value = b[vo : vo+int(vl)]
-		return a, nil
+		return nil
 	}
 	if len(b) < nonResidentHeaderLen {
-		return a, corrupt(4, "non-resident attribute length", a.Length)
+		return corrupt(4, "non-resident attribute length", a.Length)
 	}
 	a.StartVCN = VCN(le.Uint64(b[0x10:]))
 	a.LastVCN = VCN(le.Uint64(b[0x18:]))
@@ -130,17 +138,17 @@ func DecodeAttr(b []byte) (Attr, error) {
 	a.DataSize = int64(le.Uint64(b[0x30:]))
 	a.InitializedSize = int64(le.Uint64(b[0x38:]))
 	if a.StartVCN < 0 {
-		return a, corrupt(0x10, "start VCN", int64(a.StartVCN))
+		return corrupt(0x10, "start VCN", int64(a.StartVCN))
 	}
 	if a.LastVCN < a.StartVCN-1 {
-		return a, corrupt(0x18, "last VCN", int64(a.LastVCN))
+		return corrupt(0x18, "last VCN", int64(a.LastVCN))
 	}
 	for _, f := range []struct {
 		off int
 		v   int64
 	}{{0x28, a.AllocatedSize}, {0x30, a.DataSize}, {0x38, a.InitializedSize}} {
 		if f.v < 0 {
-			return a, corrupt(f.off, "attribute size (negative)", f.v)
+			return corrupt(f.off, "attribute size (negative)", f.v)
 		}
 	}
 	ro := int(a.RunsOffset)
@@ -153,21 +161,21 @@ func DecodeAttr(b []byte) (Attr, error) {
 		a.CompressedSize = int64(le.Uint64(b[0x40:]))
 	}
 	if ro < nonResidentHeaderLen || ro > len(b) {
-		return a, corrupt(0x20, "runlist offset", ro)
+		return corrupt(0x20, "runlist offset", ro)
 	}
 	runs, n, err := DecodeRuns(b[ro:])
 	if err != nil {
-		return a, withRecord(err, NoRecord, ro)
+		return withRecord(err, NoRecord, ro)
 	}
 	a.Runs = runs
 	a.runsRaw = b[ro : ro+n]
 	if a.LastVCN == math.MaxInt64 {
-		return a, corrupt(0x18, "last VCN", int64(a.LastVCN))
+		return corrupt(0x18, "last VCN", int64(a.LastVCN))
 	}
 	if got, want := RunsClusters(runs), int64(a.LastVCN-a.StartVCN+1); got != want {
-		return a, corrupt(ro, "runlist length (clusters, want last VCN - start VCN + 1)", sprintf("%d, want %d", got, want))
+		return corrupt(ro, "runlist length (clusters, want last VCN - start VCN + 1)", sprintf("%d, want %d", got, want))
 	}
-	return a, nil
+	return nil
 }
 
 // AppendBinary encodes the attribute and appends it to b. Length and the

@@ -131,11 +131,12 @@ func (r *Record) DecodeAttrs(n RecordNumber) error {
 			r.endOff = off
 			break
 		}
-		a, err := DecodeAttr(b[off:end])
-		if err != nil {
+		r.Attrs = append(r.Attrs, Attr{})
+		a := &r.Attrs[len(r.Attrs)-1]
+		if err := decodeAttrInto(a, b[off:end]); err != nil {
+			r.Attrs = r.Attrs[:len(r.Attrs)-1]
 			return withRecord(err, n, off)
 		}
-		r.Attrs = append(r.Attrs, a)
 		off += int(a.Length)
 	}
 	return nil
