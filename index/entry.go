@@ -76,8 +76,15 @@ func (e *Entry) Data() ([]byte, error) {
 // decodeEntry decodes the entry at b[0:] (b extends to the end of the node).
 func decodeEntry(b []byte) (Entry, error) {
 	var e Entry
+	err := decodeEntryInto(&e, b)
+	return e, err
+}
+
+// decodeEntryInto is decodeEntry into *e, which must be zero (a node's
+// entries are decoded in place in their slice, not copied twice each).
+func decodeEntryInto(e *Entry, b []byte) error {
 	if len(b) < entryHeaderLen {
-		return e, &CorruptError{Field: "index entry (truncated)", Value: len(b)}
+		return &CorruptError{Field: "index entry (truncated)", Value: len(b)}
 	}
 	e.Ref = mft.FileRef(le.Uint64(b))
 	e.DataOffset = le.Uint16(b)
@@ -87,10 +94,10 @@ func decodeEntry(b []byte) (Entry, error) {
 	e.Flags = EntryFlags(le.Uint16(b[0x0C:]))
 	n := int(e.Length)
 	if n < entryHeaderLen || n > len(b) || n%8 != 0 {
-		return e, &CorruptError{Offset: 8, Field: "index entry length", Value: n}
+		return &CorruptError{Offset: 8, Field: "index entry length", Value: n}
 	}
 	if e.HasChild() && n < entryHeaderLen+8 {
-		return e, &CorruptError{Offset: 8, Field: "index entry length (no room for sub-node VCN)", Value: n}
+		return &CorruptError{Offset: 8, Field: "index entry length (no room for sub-node VCN)", Value: n}
 	}
 	e.raw = b[:n]
 	keyEnd := n
@@ -98,16 +105,16 @@ func decodeEntry(b []byte) (Entry, error) {
 		keyEnd -= 8
 		e.Child = mft.VCN(le.Uint64(b[n-8:]))
 		if e.Child < 0 {
-			return e, &CorruptError{Offset: n - 8, Field: "sub-node VCN", Value: int64(e.Child)}
+			return &CorruptError{Offset: n - 8, Field: "sub-node VCN", Value: int64(e.Child)}
 		}
 	}
 	if !e.IsLast() {
 		if entryHeaderLen+int(e.KeyLength) > keyEnd {
-			return e, &CorruptError{Offset: 0x0A, Field: "index key length", Value: e.KeyLength}
+			return &CorruptError{Offset: 0x0A, Field: "index key length", Value: e.KeyLength}
 		}
 		e.Key = b[entryHeaderLen : entryHeaderLen+int(e.KeyLength)]
 	}
-	return e, nil
+	return nil
 }
 
 // encodedLen is the length appendEntry gives e: Length, or for zero the

@@ -77,8 +77,10 @@ func decodeNode(b []byte, vcn mft.VCN, base int, entries []Entry) (Node, error) 
 		if off >= end {
 			return fail(&CorruptError{Offset: off, Field: "index node (no last entry)"})
 		}
-		e, err := decodeEntry(b[off:end])
-		if err != nil {
+		n.Entries = append(n.Entries, Entry{})
+		e := &n.Entries[len(n.Entries)-1]
+		if err := decodeEntryInto(e, b[off:end]); err != nil {
+			n.Entries = n.Entries[:len(n.Entries)-1]
 			var ce *CorruptError
 			if errors.As(err, &ce) {
 				ce.Offset += off
@@ -86,9 +88,10 @@ func decodeNode(b []byte, vcn mft.VCN, base int, entries []Entry) (Node, error) 
 			return fail(err)
 		}
 		if e.HasChild() != (n.Flags&NodeHasChildren != 0) {
-			return fail(&CorruptError{Offset: off + 0x0C, Field: "index entry flags (sub-node flag differs from node's)", Value: e.Flags})
+			flags := e.Flags
+			n.Entries = n.Entries[:len(n.Entries)-1]
+			return fail(&CorruptError{Offset: off + 0x0C, Field: "index entry flags (sub-node flag differs from node's)", Value: flags})
 		}
-		n.Entries = append(n.Entries, e)
 		off += int(e.Length)
 		if e.IsLast() {
 			// Windows and ntfs-3g end the node exactly after the last
