@@ -39,25 +39,40 @@ func pathErr(op, path string, err error) error {
 
 // validName checks a new name as Windows does for Win32 names.
 func validName(name string) error {
+	// Names are ASCII as a rule: checked a byte at a time, without
+	// decoding or upper-casing.
+	ascii := true
+	for i := 0; i < len(name); i++ {
+		if name[i] >= 0x80 {
+			ascii = false
+			break
+		}
+	}
+	units := len(name)
+	if !ascii {
+		units = utf16Len(name)
+	}
 	switch {
 	case name == "" || name == "." || name == "..":
 		return fmt.Errorf("%w: name %q", ErrInvalid, name)
-	case utf16Len(name) > 255:
+	case units > 255:
 		return fmt.Errorf("%w: name longer than 255 UTF-16 code units", ErrInvalid)
 	case strings.HasSuffix(name, " ") || strings.HasSuffix(name, "."):
 		return fmt.Errorf("%w: name %q ends in a space or dot (Windows cannot open it)", ErrInvalid, name)
 	}
 	// Device names, with any extension, open the device on Windows.
-	// (Upper-casing keeps the number of runes: only 3 or 4 can match.)
 	base, _, _ := strings.Cut(name, ".")
 	base = strings.TrimRight(base, " ")
-	if n := utf8.RuneCountInString(base); n == 3 || n == 4 {
-		base = strings.ToUpper(base)
-	}
-	switch {
-	case base == "CON" || base == "PRN" || base == "AUX" || base == "NUL",
-		len(base) == 4 && (base[:3] == "COM" || base[:3] == "LPT") && base[3] >= '1' && base[3] <= '9':
+	if reservedDevice(base, ascii) {
 		return fmt.Errorf("%w: name %q is a reserved device name on Windows", ErrInvalid, name)
+	}
+	if ascii {
+		for i := 0; i < len(name); i++ {
+			if c := name[i]; !win32Char[c] {
+				return fmt.Errorf("%w: name %q holds %q, which Windows forbids", ErrInvalid, name, rune(c))
+			}
+		}
+		return nil
 	}
 	for _, r := range name {
 		if r < 0x80 && !win32Char[r] || r == 0xFFFD {
@@ -65,6 +80,37 @@ func validName(name string) error {
 		}
 	}
 	return nil
+}
+
+// reservedDevice reports whether base (a name up to its first dot, spaces
+// trimmed) is CON, PRN, AUX, NUL, COM1–COM9 or LPT1–LPT9 in any case.
+// (Upper-casing keeps the number of runes: only 3 or 4 can match.)
+func reservedDevice(base string, ascii bool) bool {
+	if !ascii {
+		if n := utf8.RuneCountInString(base); n != 3 && n != 4 {
+			return false
+		}
+		base = strings.ToUpper(base)
+	} else if len(base) != 3 && len(base) != 4 {
+		return false
+	}
+	var up [4]byte
+	n := copy(up[:], base)
+	if n != len(base) {
+		return false
+	}
+	for i := range n {
+		if c := up[i]; c >= 'a' && c <= 'z' {
+			up[i] = c - 'a' + 'A'
+		}
+	}
+	switch b := string(up[:n]); {
+	case b == "CON" || b == "PRN" || b == "AUX" || b == "NUL":
+		return true
+	case n == 4 && (b[:3] == "COM" || b[:3] == "LPT") && b[3] >= '1' && b[3] <= '9':
+		return true
+	}
+	return false
 }
 
 // win32Char tells the ASCII characters a Win32 name may hold: not the
