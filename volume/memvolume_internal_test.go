@@ -1,6 +1,8 @@
 package volume
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/ntfsedit/ntfsedit/internal/testutil"
@@ -20,4 +22,24 @@ func memVolume(t *testing.T, size int) *Volume {
 	}
 	t.Cleanup(func() { v.Close() })
 	return v
+}
+
+// makeFiles creates directory dir (not the root) and n one-byte files in
+// it, named by format with their index (Sprintf), in one transaction.
+func makeFiles(t *testing.T, v *Volume, dir, format string, n int) {
+	t.Helper()
+	err := v.Update(func(tx *Tx) error {
+		if err := tx.Mkdir(dir); err != nil {
+			return err
+		}
+		for i := range n {
+			if err := tx.Create(dir+"/"+fmt.Sprintf(format, i), strings.NewReader("x")); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }

@@ -2,7 +2,6 @@ package volume
 
 import (
 	"fmt"
-	"strings"
 	"testing"
 
 	"github.com/ntfsedit/ntfsedit/mft"
@@ -16,21 +15,8 @@ import (
 // as block 4), not from the window.
 func TestIndexWindowTouched(t *testing.T) {
 	v := memVolume(t, 64<<20)
+	makeFiles(t, v, "/big", "file-with-a-longer-name-%04d", 2000)
 	err := v.Update(func(tx *Tx) error {
-		if err := tx.Mkdir("/big"); err != nil {
-			return err
-		}
-		for i := range 2000 {
-			if err := tx.Create(fmt.Sprintf("/big/file-with-a-longer-name-%04d", i), strings.NewReader("x")); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = v.Update(func(tx *Tx) error {
 		fe, err := tx.resolve("/big")
 		if err != nil {
 			return err
