@@ -356,8 +356,6 @@ func (o *overlay) kept(off, n int64) {
 	}
 }
 
-// promisedIn reports whether a write is promised on any page of
-// [off, off+n).
 // touchedIn reports whether a page of [off, off+n) is staged or has
 // writes promised.
 func (o *overlay) touchedIn(off, n int64) bool {
@@ -371,6 +369,8 @@ func (o *overlay) touchedIn(off, n int64) bool {
 	return false
 }
 
+// promisedIn reports whether a write is promised on any page of
+// [off, off+n).
 func (o *overlay) promisedIn(off, n int64) bool {
 	o.mu.Lock()
 	defer o.mu.Unlock()

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math/bits"
+	"slices"
 
 	"github.com/ntfsedit/ntfsedit/index"
 	"github.com/ntfsedit/ntfsedit/mft"
@@ -306,7 +307,8 @@ func (x *txIndex) readAhead(off int64) {
 	if _, err := x.tx.v.ov.ReadAt(buf, r.off); err == nil {
 		x.aheadEnd = off + k
 		x.win, x.winAt = buf, off
-		x.winUsed = append(x.winUsed[:0], make([]bool, k/x.bsize)...)
+		x.winUsed = slices.Grow(x.winUsed[:0], int(k/x.bsize))[:k/x.bsize]
+		clear(x.winUsed)
 	}
 }
 
