@@ -197,8 +197,8 @@ func runLn(e *env, o *opts, args []string) error {
 	// or several targets are given): then each link goes into it, named
 	// as its target ends.
 	links := []string{last}
-	if len(targets) > 1 || strings.HasSuffix(last, "/") || isPlainDir(v, last) {
-		if !isPlainDir(v, last) {
+	if dir := isPlainDir(v, last); dir || len(targets) > 1 || strings.HasSuffix(last, "/") {
+		if !dir {
 			return fmt.Errorf("target %s is not a directory", last)
 		}
 		links = links[:0]
