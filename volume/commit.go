@@ -85,12 +85,8 @@ func (v *Volume) commit(tx *Tx) error {
 			}
 		})
 	}
-	// The comparison reads into memory made ready by the overlay's pool
-	// (its pages mapped in off the journal's path).
-	seq, drain := changedSeq(base, exts, v.ov.ahead.get)
 	wg.Go(func() {
-		journalErr = v.putJournalSeq(h, seq)
-		drain()
+		journalErr = v.putJournalSeq(h, v.ov.changedSeq(exts))
 	})
 	phases, err := tx.writePhases(exts)
 	wg.Wait()

@@ -1,196 +1,186 @@
 package volume
 
 import (
-	"bytes"
 	"encoding/binary"
-	"fmt"
 	"math/bits"
-	"slices"
 )
 
-// journalMerge is the shortest run of unchanged bytes that splits two
-// changed ones into two journal extents: a shorter one costs less in the
-// journal than the extent header it saves (two varints, 2 to 4 bytes
-// as a rule), and it stays below the 8 bytes compared at once.
+// The journal holds the bytes a commit changes, not its staged pages (a
+// record that gains a name changes its header, the sector ends and the
+// attributes from the new one on: about a third of its bytes). Every byte
+// it leaves out is the same before and after the commit, so whatever mix
+// of old and new bytes a crash leaves on the device, replaying the
+// changed ones gives the state after.
+//
+// The overlay finds them as it stages: a write into a page compares its
+// bytes with the page's before copying them (the page then holds what the
+// device holds, or bytes an earlier write marked), and marks the granules
+// that differ in the page's mask. Marks are never cleared, so a granule
+// changed and changed back is journaled (with the bytes it has): the
+// journal may hold more than the changed bytes, never less. The commit
+// then needs no second read of what it replaces.
+
+// maskGranule is the size, in bytes, of the parts of a staged page whose
+// change the overlay records: a journal extent starts and ends on them
+// (at most 3 bytes more than the changed bytes, each side).
+const maskGranule = 4
+
+// maskWords is the number of 64-bit words of a page's mask.
+const maskWords = overlayPage / maskGranule / 64
+
+// pageMask marks the granules of a staged page that may differ from the
+// device: bit g%64 of word g/64 for the bytes from g*maskGranule.
+//
+// Not an on-disk structure.
+type pageMask [maskWords]uint64
+
+// mark marks the granules of the page's bytes [lo, hi).
+func (m *pageMask) mark(lo, hi int) {
+	for g := lo / maskGranule; g <= (hi-1)/maskGranule; g++ {
+		m[g/64] |= 1 << (g % 64)
+	}
+}
+
+// markAll marks the page's first n bytes (all of a page written whole,
+// whose old bytes were not read).
+func (m *pageMask) markAll(n int) {
+	if n >= overlayPage {
+		for i := range m {
+			m[i] = ^uint64(0)
+		}
+		return
+	}
+	if n > 0 {
+		m.mark(0, n)
+	}
+}
+
+// markChanged marks the granules where the bytes to be written at page
+// offset in (to) differ from the page's (from, as long).
+func (m *pageMask) markChanged(in int, from, to []byte) {
+	le := binary.LittleEndian
+	n := len(to)
+	from = from[:n]
+	k := 0
+	if in%64 == 0 {
+		// 64 bytes at a time, 16 granules of one word of the mask (a
+		// record is staged at a multiple of 64).
+		for ; k+64 <= n; k += 64 {
+			f, t := (*[64]byte)(from[k:k+64]), (*[64]byte)(to[k:k+64])
+			x0 := le.Uint64(f[0:]) ^ le.Uint64(t[0:])
+			x1 := le.Uint64(f[8:]) ^ le.Uint64(t[8:])
+			x2 := le.Uint64(f[16:]) ^ le.Uint64(t[16:])
+			x3 := le.Uint64(f[24:]) ^ le.Uint64(t[24:])
+			x4 := le.Uint64(f[32:]) ^ le.Uint64(t[32:])
+			x5 := le.Uint64(f[40:]) ^ le.Uint64(t[40:])
+			x6 := le.Uint64(f[48:]) ^ le.Uint64(t[48:])
+			x7 := le.Uint64(f[56:]) ^ le.Uint64(t[56:])
+			if x0|x1|x2|x3|x4|x5|x6|x7 == 0 {
+				continue
+			}
+			b := granules(x0) | granules(x1)<<2 | granules(x2)<<4 | granules(x3)<<6 |
+				granules(x4)<<8 | granules(x5)<<10 | granules(x6)<<12 | granules(x7)<<14
+			g := (in + k) / maskGranule
+			m[g/64] |= b << (g % 64)
+		}
+	}
+	for ; k+8 <= n; k += 8 {
+		if x := le.Uint64(from[k:]) ^ le.Uint64(to[k:]); x != 0 {
+			m.mark(in+k+bits.TrailingZeros64(x)/8, in+k+8-bits.LeadingZeros64(x)/8)
+		}
+	}
+	for ; k < n; k++ {
+		if from[k] != to[k] {
+			m.mark(in+k, in+k+1)
+		}
+	}
+}
+
+// granules is the two mask bits of an 8-byte word whose changed bits are
+// x: bit 0 for its first 4 bytes, bit 1 for the others.
+func granules(x uint64) uint64 {
+	return (x&0xFFFFFFFF+0xFFFFFFFF)>>32 | (x>>32+0xFFFFFFFF)>>32<<1
+}
+
+// journalMerge is the shortest run of unmarked bytes that splits two
+// marked ones into two journal extents: a shorter one costs less in the
+// journal than the extent header it saves (two varints, 2 to 4 bytes as
+// a rule).
 const journalMerge = 8
 
-// skipSpan is how many bytes changedBlocks compares at once outside a
-// run of changes.
-const skipSpan = 256
-
-// changedBytes returns the parts of exts that differ from what the device
-// holds, byte for byte, runs closer than journalMerge bytes merged. The
-// journal needs no more: every byte it leaves out is the same before and
-// after the commit, so whatever mix of old and new bytes a crash leaves
-// on the device, replaying the changed ones gives the state after. (A
-// record that gains a name changes its header, the sector ends and the
-// attributes from the new one on: about a third of its bytes.)
-func changedBytes(dev Device, exts []stagedExtent) ([]stagedExtent, error) {
-	blocks, err := changedBlocks(dev, exts)
-	if err != nil {
-		return nil, err
-	}
-	return slices.Concat(blocks...), nil
-}
-
-// extentBlock is the most extents a block of changedBlocks holds.
+// extentBlock is the most extents a block of changedSeq holds (the tens
+// of thousands a large commit has are never copied to grow a slice).
 const extentBlock = 4096
 
-// changedBlocks is changedBytes in blocks of at most extentBlock extents
-// (the tens of thousands a large commit finds are never copied to grow a
-// slice).
-func changedBlocks(dev Device, exts []stagedExtent) ([][]stagedExtent, error) {
-	var out [][]stagedExtent
-	err := changedTo(dev, exts, func(b []stagedExtent) { out = append(out, b) }, nil)
-	return out, err
-}
-
-// changedTo is changedBlocks handing each block to emit as soon as it is
-// full (and the last one at the end), for the journal to be written
-// while the rest is compared. It reads the device's bytes into buf, as
-// much at once as it holds (nil: 1 MiB of its own).
-func changedTo(dev Device, exts []stagedExtent, emit func([]stagedExtent), buf []byte) error {
-	var cur []stagedExtent
-	add := func(e stagedExtent) {
-		if len(cur) == cap(cur) {
-			c := 64
-			if cur != nil {
-				emit(cur)
-				c = min(2*cap(cur), extentBlock)
-			}
-			cur = make([]stagedExtent, 0, c)
-		}
-		cur = append(cur, e)
-	}
-	le := binary.LittleEndian
-	if len(buf) == 0 {
-		buf = make([]byte, 1<<20)
-	}
-	var old []byte // the device's bytes under e.Data[base:], read a buf at a time
-	for _, e := range exts {
-		data := e.Data
-		base := 0
-		old = old[:0]
-		start, end := -1, -1 // the current run of changed bytes
-		flush := func() {
-			if start >= 0 {
-				add(stagedExtent{Off: e.Off + int64(start), Data: data[start:end:end]})
+// changedSeq returns the journalSeq of the marked parts of exts (staged
+// pages, or parts of them, in device order): runs of marked granules,
+// clipped to the extents, neighbours closer than journalMerge merged
+// (within an extent: each is a slice of one chunk), in blocks of at most
+// extentBlock extents.
+func (o *overlay) changedSeq(exts []stagedExtent) journalSeq {
+	return func(yield func([]stagedExtent) bool) error {
+		cur := make([]stagedExtent, 0, 64)
+		for _, e := range exts {
+			end := e.Off + int64(len(e.Data))
+			start, stop := int64(-1), int64(-1) // the current run, device offsets
+			flush := func() bool {
+				if start < 0 {
+					return true
+				}
+				if len(cur) == cap(cur) {
+					if !yield(cur) {
+						return false
+					}
+					cur = make([]stagedExtent, 0, min(2*cap(cur), extentBlock))
+				}
+				cur = append(cur, stagedExtent{Off: start, Data: e.Data[start-e.Off : stop-e.Off : stop-e.Off]})
 				start = -1
+				return true
 			}
-		}
-		// mark notes that bytes [lo, hi) changed.
-		mark := func(lo, hi int) {
-			if start >= 0 && lo-end < journalMerge {
-				end = hi
-				return
-			}
-			flush()
-			start, end = lo, hi
-		}
-		for i := 0; i < len(data); {
-			if i >= base+len(old) {
-				base = i
-				n := min(len(buf), len(data)-i)
-				old = buf[:n]
-				if _, err := dev.ReadAt(old, e.Off+int64(i)); err != nil {
-					return fmt.Errorf("volume: read the bytes the commit replaces at %#x: %w", e.Off+int64(i), err)
+			for pos := e.Off; pos < end; {
+				pg := pos / overlayPage
+				pgOff := pg * overlayPage
+				pgEnd := min(pgOff+overlayPage, end)
+				var m *pageMask
+				o.mu.Lock()
+				if ch := o.chunks[pg/overlayChunk]; ch != nil {
+					m = &ch.masks[pg%overlayChunk]
 				}
-			}
-			o := old[i-base:]
-			d := data[i : i+len(o)]
-			// Spans of skipSpan, then of 32 bytes, are compared whole (a
-			// run before an equal skipSpan ends: the next change is too
-			// far to merge); the others word by word.
-			k := 0
-			for k+32 <= len(d) {
-				if k%skipSpan == 0 && k+skipSpan <= len(d) && bytes.Equal(d[k:k+skipSpan], o[k:k+skipSpan]) {
-					k += skipSpan
-					continue
-				}
-				if bytes.Equal(d[k:k+32], o[k:k+32]) {
-					k += 32
-					continue
-				}
-				for w := k; w < k+32; w += 8 {
-					if x := le.Uint64(d[w:w+8]) ^ le.Uint64(o[w:w+8]); x != 0 {
-						mark(i+w+bits.TrailingZeros64(x)/8, i+w+8-bits.LeadingZeros64(x)/8)
+				o.mu.Unlock()
+				for w := int((pos - pgOff) / maskGranule / 64); m != nil && w < maskWords; w++ {
+					word := m[w]
+					for word != 0 {
+						g := bits.TrailingZeros64(word)
+						ones := bits.TrailingZeros64(^(word >> g))
+						if g+ones < 64 {
+							word &^= (1<<ones - 1) << g
+						} else {
+							word = 0
+						}
+						lo := max(pgOff+int64((w*64+g)*maskGranule), pos)
+						hi := min(pgOff+int64((w*64+g+ones)*maskGranule), pgEnd)
+						if lo >= hi {
+							continue
+						}
+						if start >= 0 && lo-stop < journalMerge {
+							stop = hi
+							continue
+						}
+						if !flush() {
+							return nil
+						}
+						start, stop = lo, hi
 					}
 				}
-				k += 32
+				pos = pgEnd
 			}
-			for ; k < len(d); k++ {
-				if d[k] != o[k] {
-					mark(i+k, i+k+1)
-				}
-			}
-			i += len(d)
-		}
-		flush()
-	}
-	if len(cur) > 0 {
-		emit(cur)
-	}
-	return nil
-}
-
-// diffPieces is how many goroutines compare a commit's extents.
-const diffPieces = 2
-
-// changedSeq starts comparing exts in diffPieces goroutines, each its
-// share of the bytes, and returns the journalSeq of the blocks they find,
-// in order, to be called at most once, and drain, to be called after it
-// (it lets the goroutines end when seq was not called, or stopped). Each
-// goroutine reads into a buffer from bufs (nil: its own).
-func changedSeq(dev Device, exts []stagedExtent, bufs func() []byte) (seq journalSeq, drain func()) {
-	total := 0
-	for _, e := range exts {
-		total += len(e.Data)
-	}
-	type piece struct {
-		blocks chan []stagedExtent
-		err    error
-	}
-	var pieces []*piece
-	for len(exts) > 0 {
-		// The next piece: extents up to its share of the bytes.
-		k, n := 0, 0
-		for k < len(exts) && (n < total/diffPieces || len(pieces) == diffPieces-1) {
-			n += len(exts[k].Data)
-			k++
-		}
-		p := &piece{blocks: make(chan []stagedExtent, 1024)}
-		pieces = append(pieces, p)
-		var buf []byte
-		if bufs != nil {
-			buf = bufs()
-		}
-		go func(exts []stagedExtent) {
-			defer close(p.blocks)
-			p.err = changedTo(dev, exts, func(b []stagedExtent) { p.blocks <- b }, buf)
-		}(exts[:k])
-		exts = exts[k:]
-	}
-	seq = func(yield func([]stagedExtent) bool) error {
-		more := true
-		var err error
-		for _, p := range pieces {
-			for b := range p.blocks {
-				if more {
-					more = yield(b)
-				}
-			}
-			// Drained: the goroutine is done.
-			if err == nil {
-				err = p.err
+			if !flush() {
+				return nil
 			}
 		}
-		return err
-	}
-	drain = func() {
-		for _, p := range pieces {
-			for range p.blocks {
-			}
+		if len(cur) > 0 {
+			yield(cur)
 		}
+		return nil
 	}
-	return seq, drain
 }

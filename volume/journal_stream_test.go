@@ -165,38 +165,6 @@ func TestJournalStreamFails(t *testing.T) {
 	}
 }
 
-// changedBlocks finds every changed byte of a commit changing one byte in
-// 32, over several blocks, in order.
-func TestChangedBlocks(t *testing.T) {
-	const n = 4 * extentBlock
-	old := make([]byte, n*32)
-	data := bytes.Clone(old)
-	var want []stagedExtent
-	for c := range n {
-		at := c*32 + c%16 // 17 to 47 bytes apart: never merged
-		data[at] = 1
-		want = append(want, stagedExtent{Off: 4096 + int64(at), Data: data[at : at+1]})
-	}
-	dev := make([]byte, 4096+len(old)+4096)
-	blocks, err := changedBlocks(NewMemDevice(dev, 512), []stagedExtent{{Off: 4096, Data: data}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []stagedExtent
-	for i, b := range blocks {
-		if len(b) == 0 || len(b) > extentBlock {
-			t.Errorf("block %d holds %d extents, want 1 to %d", i, len(b), extentBlock)
-		}
-		got = append(got, b...)
-	}
-	if d := cmp.Diff(want, got, cmp.Comparer(func(a, b stagedExtent) bool { return a.Off == b.Off && bytes.Equal(a.Data, b.Data) })); d != "" {
-		t.Errorf("extents (-want +got):\n%s", d)
-	}
-	if len(blocks) < 3 {
-		t.Errorf("%d blocks for %d extents", len(blocks), len(got))
-	}
-}
-
 // wrappedJournal embeds a FileJournal and does more in its Write.
 type wrappedJournal struct {
 	FileJournal

@@ -21,7 +21,7 @@ type overlay struct {
 	pages map[int64][]byte // page index → page bytes (shorter at the device end)
 	// chunks back the pages: overlayChunk consecutive pages share one
 	// buffer, in order, so that a run of staged pages is one slice.
-	chunks map[int64][]byte
+	chunks map[int64]*chunk
 	// onWrite is told which bytes changed (the volume drops them from its
 	// page cache).
 	onWrite func(off, n int64)
@@ -47,7 +47,7 @@ type overlay struct {
 var _ Device = (*overlay)(nil)
 
 func newOverlay(base Device) *overlay {
-	return &overlay{base: base, pages: make(map[int64][]byte), chunks: make(map[int64][]byte)}
+	return &overlay{base: base, pages: make(map[int64][]byte), chunks: make(map[int64]*chunk)}
 }
 
 func (o *overlay) Name() string    { return deviceName(o.base) }
@@ -147,13 +147,21 @@ func (o *overlay) WriteAt(p []byte, off int64) (int, error) {
 		in := cur - pg*overlayPage
 		o.mu.Lock()
 		b, ok := o.pages[pg]
+		ch := o.chunks[pg/overlayChunk]
 		o.mu.Unlock()
 		if !ok {
-			b = o.page(pg, size)
+			b, ch = o.page(pg, size)
 		}
-		// A page the write covers whole needs nothing read under it (an
-		// INDX block, a run of records).
-		if !ok && (in != 0 || int64(len(p)-done) < int64(len(b))) {
+		m := &ch.masks[pg%overlayChunk]
+		n := min(len(b)-int(in), len(p)-done)
+		switch {
+		case ok:
+			m.markChanged(int(in), b[in:int(in)+n], p[done:done+n])
+		case in == 0 && n == len(b):
+			// A page the write covers whole needs nothing read under it
+			// (an INDX block, a run of records): all of it may change.
+			m.markAll(len(b))
+		default:
 			read := o.base.ReadAt
 			o.mu.Lock()
 			clean := o.lazy[pg] == 0 && o.filling == 0
@@ -162,17 +170,20 @@ func (o *overlay) WriteAt(p []byte, off int64) (int, error) {
 			}
 			o.mu.Unlock()
 			if !clean || o.window == nil || !o.window(b, pg*overlayPage) {
-				if _, err := read(b, pg*overlayPage); err != nil && err != io.EOF {
+				if _, err := read(b, pg*overlayPage); err == io.EOF {
+					m.markAll(len(b))
+				} else if err != nil {
 					return done, err
 				}
 			}
+			m.markChanged(int(in), b[in:int(in)+n], p[done:done+n])
 		}
 		if !ok {
 			o.mu.Lock()
 			o.pages[pg] = b
 			o.mu.Unlock()
 		}
-		done += copy(b[in:], p[done:])
+		done += copy(b[in:], p[done:done+n])
 	}
 	if o.onWrite != nil {
 		o.onWrite(off, int64(len(p)))
@@ -186,24 +197,34 @@ func (o *overlay) WriteAt(p []byte, off int64) (int, error) {
 // overlayChunk is the number of pages a chunk of staged pages holds.
 const overlayChunk = 32
 
-// page returns the bytes for page pg (shorter at the device end) in its
+// chunk is the memory of overlayChunk consecutive pages, staged or not,
+// and which of their bytes may differ from the device's.
+//
+// Not an on-disk structure.
+type chunk struct {
+	buf   []byte
+	masks [overlayChunk]pageMask
+}
+
+// page returns the bytes for page pg (shorter at the device end) and its
 // chunk, allocating the chunk on first use.
-func (o *overlay) page(pg, size int64) []byte {
+func (o *overlay) page(pg, size int64) ([]byte, *chunk) {
 	c := pg / overlayChunk
 	o.mu.Lock()
-	buf := o.chunks[c]
-	if buf == nil {
+	ch := o.chunks[c]
+	if ch == nil {
+		ch = new(chunk)
 		n := min(overlayChunk*overlayPage, size-c*overlayChunk*overlayPage)
 		if n == overlayChunk*overlayPage {
-			buf = o.ahead.get()
+			ch.buf = o.ahead.get()
 		} else {
-			buf = make([]byte, n)
+			ch.buf = make([]byte, n)
 		}
-		o.chunks[c] = buf
+		o.chunks[c] = ch
 	}
 	o.mu.Unlock()
 	in := (pg - c*overlayChunk) * overlayPage
-	return buf[in:min(in+overlayPage, int64(len(buf)))]
+	return ch.buf[in:min(in+overlayPage, int64(len(ch.buf)))], ch
 }
 
 // chunkPool keeps a few chunk buffers ready, their memory touched by a
@@ -293,7 +314,7 @@ func (o *overlay) extents() []stagedExtent {
 		for j < len(idx) && idx[j] == idx[j-1]+1 && idx[j]/overlayChunk == c {
 			j++
 		}
-		buf := o.chunks[c]
+		buf := o.chunks[c].buf
 		lo := (idx[i] - c*overlayChunk) * overlayPage
 		hi := min((idx[j-1]-c*overlayChunk+1)*overlayPage, int64(len(buf)))
 		out = append(out, stagedExtent{Off: idx[i] * overlayPage, Data: buf[lo:hi:hi]})
@@ -322,7 +343,7 @@ func (o *overlay) discard() []int64 {
 		pgs = append(pgs, pg)
 	}
 	o.pages = make(map[int64][]byte)
-	o.chunks = make(map[int64][]byte)
+	o.chunks = make(map[int64]*chunk)
 	o.lazy = nil
 	return pgs
 }

@@ -89,56 +89,71 @@ func cmdMkfresh(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(formatFresh(ts.MkAbs(args[0]), size))
 }
 
-// crashDevice fails every write once crashed is set: a machine that stops
-// between the journal and the in-place writes.
+// crashDevice fails its failAt-th write and every write after it: a
+// machine that stops there.
 type crashDevice struct {
 	volume.Device
-	crashed atomic.Bool
+	failAt int64
+	writes atomic.Int64
 }
 
+var errSimulatedCrash = errors.New("simulated crash")
+
 func (d *crashDevice) WriteAt(p []byte, off int64) (int, error) {
-	if d.crashed.Load() {
-		return 0, errors.New("simulated crash")
+	if d.writes.Add(1) >= d.failAt {
+		return 0, errSimulatedCrash
 	}
 	return d.Device.WriteAt(p, off)
 }
 
-// crashJournal sets its device's crash flag once the journal is durable.
-type crashJournal struct {
-	volume.FileJournal
-	dev *crashDevice
-}
-
-func (j crashJournal) Write(b []byte) error {
-	if err := j.FileJournal.Write(b); err != nil {
+// halfCommit runs Mkdir(path) on img and stops at its first write in
+// place, after the journal is durable, leaving journal behind. The writes
+// before it (new blocks in free clusters, written while the journal is)
+// are counted: it crashes at the first write, then the second, …, on a
+// fresh copy of img each time, until a commit reports ErrBroken (a
+// journal complete and nothing in place), whatever the order the
+// concurrent writes took.
+func halfCommit(img, journal, path string) error {
+	orig, err := os.ReadFile(img)
+	if err != nil {
 		return err
 	}
-	j.dev.crashed.Store(true)
-	return nil
+	for n := int64(1); n <= 64; n++ {
+		if err := os.WriteFile(img, orig, 0o644); err != nil {
+			return err
+		}
+		err := crashAt(img, journal, path, n)
+		if errors.Is(err, volume.ErrBroken) {
+			if _, err := os.Stat(journal); err != nil {
+				return fmt.Errorf("halfcommit: crash at write %d: journal not kept: %v", n, err)
+			}
+			return nil
+		}
+		if !errors.Is(err, errSimulatedCrash) {
+			return fmt.Errorf("halfcommit: crash at write %d: Update = %v, want the crash or ErrBroken", n, err)
+		}
+		if _, err := os.Stat(journal); err == nil {
+			return fmt.Errorf("halfcommit: crash at write %d (before the journal was complete): journal kept", n)
+		}
+	}
+	return errors.New("halfcommit: no commit reached its writes in place in 64 writes")
 }
 
-// halfCommit runs Mkdir(path) on img and stops after the journal is
-// written, leaving journal behind.
-func halfCommit(img, journal, path string) error {
+// crashAt runs Mkdir(path) on img with a device that fails its n-th
+// write.
+func crashAt(img, journal, path string, n int64) error {
 	dev, err := volume.OpenDevice(img, true)
 	if err != nil {
 		return err
 	}
-	cd := &crashDevice{Device: dev}
-	v, err := volume.OpenWritableOn(cd, volume.Options{}, volume.WriteOptions{Journal: crashJournal{volume.FileJournal(journal), cd}})
+	cd := &crashDevice{Device: dev, failAt: n}
+	v, err := volume.OpenWritableOn(cd, volume.Options{}, volume.WriteOptions{Journal: volume.FileJournal(journal)})
 	if err != nil {
 		dev.Close()
 		return err
 	}
 	defer v.Close()
-	err = v.Update(func(tx *volume.Tx) error { return tx.Mkdir(path) })
-	if !errors.Is(err, volume.ErrBroken) {
-		return fmt.Errorf("halfcommit: Update = %v, want ErrBroken", err)
-	}
-	if _, err := os.Stat(journal); err != nil {
-		return fmt.Errorf("halfcommit: journal not kept: %v", err)
-	}
-	return nil
+	return v.Update(func(tx *volume.Tx) error { return tx.Mkdir(path) })
 }
 
 func cmdHalfcommit(ts *testscript.TestScript, neg bool, args []string) {
