@@ -19,8 +19,8 @@ import (
 //     the transaction (new INDX blocks, records of a grown $MFT), for the
 //     journal's checks;
 //  3. in parallel: those pages are written straight to their clusters
-//     and synced; the changed bytes of the rest are found (in two
-//     goroutines) and written to the journal as they are, which is
+//     and synced; the changed bytes of the rest (marked as they were
+//     staged, see commit_diff.go) are written to the journal, which is
 //     synced; the in-place phases are planned (writePhases);
 //  4. only when all three are done, the phases in place, synced after
 //     each; then the journal is removed.

@@ -154,8 +154,8 @@ func blockSeq(blocks [][]stagedExtent) journalSeq {
 }
 
 // journalSeq calls yield with blocks of extents in order until yield
-// returns false, and reports whether it could produce them all: a
-// journal whose extents are still being found (changedTo).
+// returns false, and reports whether it could produce them all (a
+// journal whose extents are produced as it is written).
 type journalSeq func(yield func([]stagedExtent) bool) error
 
 // writeJournalSeq is writeJournal of the extents seq yields. When seq
