@@ -233,9 +233,9 @@ type crashCase struct {
 	before, after []byte
 	writes        int // device writes of the commit
 	journalLen    int
-	// direct is how many of the writes come before the journal (blocks
-	// new in clusters free before, written outside the journal), journal
-	// the journal of the commit.
+	// direct is how many of the writes come before the first write in
+	// place (blocks new in clusters free before, written outside the
+	// journal while it is written), journal the journal of the commit.
 	direct  int
 	journal []byte
 }
@@ -245,14 +245,25 @@ func prepareCrash(t *testing.T, base []byte, op crashOp) crashCase {
 	c := crashCase{op: op, before: base}
 	img := bytes.Clone(base)
 	dev := &testutil.FaultDevice{Inner: volume.NewMemDevice(img, 512), FailAt: -1}
-	j := &recJournal{MemJournal: testutil.NewMemJournal(), dev: dev}
+	j := &recJournal{MemJournal: testutil.NewMemJournal()}
 	if err := crashUpdate(t, dev, j, op.fn); err != nil {
 		t.Fatalf("%s: %v", op.name, err)
 	}
-	c.after, c.writes, c.journalLen, c.direct, c.journal = img, dev.Writes(), len(j.last), j.at, j.last
+	c.after, c.writes, c.journalLen, c.journal = img, dev.Writes(), len(j.last), j.last
 	if c.writes == 0 || bytes.Equal(c.before, c.after) {
 		t.Fatalf("%s: the commit wrote nothing", op.name)
 	}
+	// The blocks in free clusters are written while the journal is, so
+	// how many writes came before it varies; those before the first
+	// write in place do not: it is the first one whose failure breaks
+	// the volume.
+	for c.direct = 0; c.direct < c.writes; c.direct++ {
+		dev := &testutil.FaultDevice{Inner: volume.NewMemDevice(bytes.Clone(base), 512), FailAt: c.direct}
+		if err := crashUpdate(t, dev, testutil.NewMemJournal(), op.fn); errors.Is(err, volume.ErrBroken) {
+			break
+		}
+	}
+
 	if j.Bytes() != nil {
 		t.Fatalf("%s: journal left after a clean commit", op.name)
 	}
@@ -267,17 +278,14 @@ func prepareCrash(t *testing.T, base []byte, op crashOp) crashCase {
 	return c
 }
 
-// recJournal remembers the last journal written, and how many device
-// writes came before it.
+// recJournal remembers the last journal written.
 type recJournal struct {
 	*testutil.MemJournal
-	dev  *testutil.FaultDevice
 	last []byte
-	at   int
 }
 
 func (j *recJournal) Write(b []byte) error {
-	j.last, j.at = bytes.Clone(b), j.dev.Writes()
+	j.last = bytes.Clone(b)
 	return j.MemJournal.Write(b)
 }
 
