@@ -298,6 +298,13 @@ type Tx struct {
 	linkScratch linkScratch
 	noRawLink   bool
 	rawLinks    int
+	// appended are the indexes holding entries linkRaw appended but not
+	// inserted yet (txappend.go); inLinkRaw is set while linkRaw runs
+	// (and while they are inserted); appendErr is the first error
+	// inserting them.
+	appended  []*txIndex
+	inLinkRaw bool
+	appendErr error
 }
 
 // Update runs fn in a transaction and commits what it staged: all of it,
@@ -391,6 +398,9 @@ func (tx *Tx) buildPlan() *Plan {
 
 // finish encodes the changed INDX blocks and writes the bitmaps.
 func (tx *Tx) finish() error {
+	if err := tx.settle(); err != nil {
+		return err
+	}
 	if err := tx.stageBlocks(); err != nil {
 		return err
 	}

@@ -41,6 +41,9 @@ func (tx *Tx) cachedBlock(k blockKey, load func() (*index.Block, error)) (*index
 // lookup resolves a volume path as Volume.Lookup does, through the
 // transaction's decoded files, indexes and blocks.
 func (tx *Tx) lookup(path string) (*File, error) {
+	if err := tx.settle(); err != nil {
+		return nil, err
+	}
 	if strings.HasPrefix(path, "#") || tx.v.mftOnly != nil {
 		return tx.v.Lookup(path)
 	}
@@ -84,6 +87,9 @@ func (tx *Tx) lookupNum(path string) (lookedUp, error) {
 // resolve is lookup returning the file to edit (nil, nil: the root is
 // not editable, ask the reader).
 func (tx *Tx) resolve(path string) (*fileEdit, error) {
+	if err := tx.settle(); err != nil {
+		return nil, err
+	}
 	clean := isCleanPath(path)
 	if clean {
 		if fe := tx.dirMemo.get(tx, path); fe != nil {

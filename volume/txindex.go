@@ -48,6 +48,9 @@ type txIndex struct {
 	win     []byte
 	winAt   int64
 	winUsed []bool
+	// appended are entries linkRaw added after every key of the index,
+	// in order, not inserted yet (txappend.go).
+	appended []index.Entry
 	// finger is the leaf block the last lookup ended in (a hint checked
 	// before use, see fingerFold).
 	finger *index.Block
@@ -106,6 +109,9 @@ var nameI30 = mft.NameUnits("$I30")
 // An index opened before on the same fileEdit is reused while its root is
 // current, with the blocks it decoded.
 func (tx *Tx) openIndex(fe *fileEdit, name []uint16, cmp func(a, b []byte) int) (*txIndex, error) {
+	if err := tx.settle(); err != nil {
+		return nil, err
+	}
 	for _, x := range fe.indexes {
 		if equalName(x.name, name) && x.rootCurrent() {
 			x.ed.Compare = cmp

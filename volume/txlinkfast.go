@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/ntfsedit/ntfsedit/index"
 	"github.com/ntfsedit/ntfsedit/mft"
 	"github.com/ntfsedit/ntfsedit/reparse"
 )
@@ -84,6 +85,10 @@ func (tx *Tx) linkRaw(existing, newPath string) (done bool, err error) {
 	if v.wopts.DOSNames || v.mftOnly != nil || tx.noRawLink || !isCleanPath(existing) || !isCleanPath(newPath) {
 		return false, nil
 	}
+	// Entries appended to an index stay so (txappend.go): a lookup here
+	// that needs them fails, and the general path takes the link.
+	tx.inLinkRaw = true
+	defer func() { tx.inLinkRaw = false }()
 	// The file: its entry in its directory, its record not decoded.
 	i := strings.LastIndexByte(existing, '/')
 	sdir, err := tx.resolve(existing[:max(i, 1)])
@@ -108,17 +113,36 @@ func (tx *Tx) linkRaw(existing, newPath string) (done bool, err error) {
 	if validName(name) != nil {
 		return false, nil
 	}
-	if _, err := tx.lookupEntry(dfe, name); !errors.Is(err, fs.ErrNotExist) {
+	sc := &tx.linkScratch
+	sc.units = appendUnits(sc.units[:0], name)
+	x, err := tx.openIndex(dfe, nameI30, tx.nameCompare())
+	if err != nil {
 		return false, nil
 	}
-	sc := &tx.linkScratch
+	// A name after every name of the directory and of those appended to
+	// it is new there, and its entry is appended too; another one is
+	// looked up, the appended ones inserted first.
+	appending := len(x.appended) > 0 && tx.appendable(x, sc.units)
+	if !appending {
+		if len(x.appended) > 0 {
+			if err := tx.insertAppended(x); err != nil {
+				return true, pathErr("link", newPath, err)
+			}
+		}
+		if _, err := tx.lookupEntry(dfe, name); !errors.Is(err, fs.ErrNotExist) {
+			return false, nil
+		}
+		if x, err = tx.openIndex(dfe, nameI30, tx.nameCompare()); err != nil {
+			return false, nil
+		}
+		appending = tx.appendable(x, sc.units)
+	}
 	fi, ok := tx.readLinkable(num, e.Ref)
 	if !ok {
 		return false, nil
 	}
 	// The new attribute: a resident, indexed $FILE_NAME in the POSIX
 	// namespace (see addName), laid out as mft.Attr.Layout does.
-	sc.units = appendUnits(sc.units[:0], name)
 	parent := dfe.ref()
 	sc.val, err = fi.fileName(parent, sc.units, mft.NamespacePOSIX, false).AppendBinary(sc.val[:0])
 	if err != nil {
@@ -179,7 +203,9 @@ func (tx *Tx) linkRaw(existing, newPath string) (done bool, err error) {
 	if err != nil {
 		return true, pathErr("link", newPath, err)
 	}
-	if err := tx.indexInsert(dfe.num(), e.Ref, key); err != nil {
+	if appending {
+		tx.appendEntry(x, index.Entry{Ref: e.Ref, Key: key})
+	} else if err := tx.indexInsert(dfe.num(), e.Ref, key); err != nil {
 		return true, pathErr("link", newPath, err)
 	}
 	tx.rawLinks++

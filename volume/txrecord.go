@@ -386,6 +386,9 @@ func (a attrRef) attr() *mft.Attr { return &a.r.rec.Attrs[a.i] }
 // fileEdit instead of decoding its records again; one left dirty by an
 // operation that failed half way is decoded again from what was saved.
 func (tx *Tx) editFile(n mft.RecordNumber) (*fileEdit, error) {
+	if err := tx.settle(); err != nil {
+		return nil, err
+	}
 	if fe := tx.files.get(n); fe != nil && fe.num() == n && fe.clean() {
 		return fe, nil
 	}
