@@ -43,3 +43,31 @@ func makeFiles(t *testing.T, v *Volume, dir, format string, n int) {
 		t.Fatal(err)
 	}
 }
+
+// TestCreateNilReader checks that Create and WriteStream take a nil
+// reader as no data (they used to panic on it).
+func TestCreateNilReader(t *testing.T) {
+	v := memVolume(t, 16<<20)
+	err := v.Update(func(tx *Tx) error {
+		if err := tx.Create("/empty", nil); err != nil {
+			return err
+		}
+		return tx.WriteStream("/empty", "ads", nil)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := v.Lookup("/empty")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"", "ads"} {
+		s, err := f.Stream(name)
+		if err != nil {
+			t.Fatalf("stream %q: %v", name, err)
+		}
+		if s.Size() != 0 {
+			t.Errorf("stream %q: %d bytes, want 0", name, s.Size())
+		}
+	}
+}

@@ -45,13 +45,25 @@ func (tx *Tx) appendable(x *txIndex, units []uint16) bool {
 	return ok && c > 0
 }
 
+// appendBatch is the most entries kept appended to an index: then they
+// are inserted, and the next ones appended again (the memory is reused,
+// and an index of many blocks is built leaf after leaf as they come).
+const appendBatch = 512
+
 // appendEntry keeps the entry of a new name on x, to be inserted with the
 // others (see appendable).
-func (tx *Tx) appendEntry(x *txIndex, e index.Entry) {
+func (tx *Tx) appendEntry(x *txIndex, e index.Entry) error {
 	if len(x.appended) == 0 {
 		tx.appended = append(tx.appended, x)
+		if x.appended == nil {
+			x.appended = make([]index.Entry, 0, appendBatch)
+		}
 	}
 	x.appended = append(x.appended, e)
+	if len(x.appended) >= appendBatch {
+		return tx.insertAppended(x)
+	}
+	return nil
 }
 
 // settle inserts the entries appended to every index (nothing while
@@ -78,6 +90,8 @@ func (tx *Tx) insertAppended(x *txIndex) error {
 	if len(es) == 0 {
 		return tx.appendErr
 	}
+	// The entries are copied into the nodes: the memory serves again.
+	defer func() { x.appended = es[:0] }()
 	was := tx.inLinkRaw
 	tx.inLinkRaw = true // what this reaches needs no settling
 	defer func() { tx.inLinkRaw = was }()

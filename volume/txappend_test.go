@@ -21,7 +21,7 @@ import (
 // operations that must see them: a link to one of them, a link whose name
 // differs from one only in case, one in the middle of them, a directory
 // created among them and linked into, a non-empty directory refused, then
-// more links in order; with unlinks too (of appended names, in and of an
+// more links in order (more than appendBatch); with unlinks too (of appended names, in and of an
 // appended directory). With linkRaw on and off the errors are the same,
 // the volume after has the names the model says with the link counts the
 // general path gives, and check finds no error. Without the unlinks the
@@ -46,6 +46,11 @@ func TestLinkAppendedMixed(t *testing.T) {
 		}
 		for i := range 60 {
 			if err := tx.Create(fmt.Sprintf("/src/f%02d", i), strings.NewReader("x")); err != nil {
+				return err
+			}
+		}
+		for i := range 600 {
+			if err := tx.Create(fmt.Sprintf("/src/g%04d", i), nil); err != nil {
 				return err
 			}
 		}
@@ -91,6 +96,12 @@ func TestLinkAppendedMixed(t *testing.T) {
 	)
 	for i := 29; i < 60; i++ {
 		steps = append(steps, link(i, fmt.Sprintf("/d/l%03d", i*10)))
+	}
+	// More than a batch of appended entries.
+	for i := range 600 {
+		steps = append(steps, step{"link /d/n", func(tx *volume.Tx) error {
+			return tx.Link(fmt.Sprintf("/src/g%04d", i), fmt.Sprintf("/d/n%04d", i))
+		}, false})
 	}
 	for _, withUnlinks := range []bool{false, true} {
 		t.Run(fmt.Sprintf("unlinks=%v", withUnlinks), func(t *testing.T) {
@@ -148,7 +159,7 @@ func TestLinkAppendedMixed(t *testing.T) {
 					t.Errorf("error %d: %q, want one about %q", i, errs[0][i], w)
 				}
 			}
-			if raw < 60 {
+			if raw < 600 {
 				t.Errorf("%d links spliced, want most of them", raw)
 			}
 			if !withUnlinks && !bytes.Equal(imgs[0], imgs[1]) {
@@ -169,6 +180,9 @@ func TestLinkAppendedMixed(t *testing.T) {
 			}
 			for i := 29; i < 60; i++ {
 				want["/d"] = append(want["/d"], fmt.Sprintf("l%03d", i*10))
+			}
+			for i := range 600 {
+				want["/d"] = append(want["/d"], fmt.Sprintf("n%04d", i))
 			}
 			views := [2]map[string]string{}
 			for k := range imgs {

@@ -141,9 +141,9 @@ func validStreamName(name string) error {
 }
 
 // WriteStream gives the file or directory at path the alternate data
-// stream name (a named $DATA attribute) holding what r yields, replacing
-// a stream of that name. It is resident while it fits the record, else
-// in clusters. The file's modification time is set to the
+// stream name (a named $DATA attribute) holding what r yields (nothing
+// when r is nil), replacing a stream of that name. It is resident while
+// it fits the record, else in clusters. The file's modification time is set to the
 // transaction's time, as writing a stream does on Windows.
 func (tx *Tx) WriteStream(path, name string, r io.Reader) error {
 	if err := validStreamName(name); err != nil {

@@ -204,7 +204,9 @@ func (tx *Tx) linkRaw(existing, newPath string) (done bool, err error) {
 		return true, pathErr("link", newPath, err)
 	}
 	if appending {
-		tx.appendEntry(x, index.Entry{Ref: e.Ref, Key: key})
+		if err := tx.appendEntry(x, index.Entry{Ref: e.Ref, Key: key}); err != nil {
+			return true, pathErr("link", newPath, err)
+		}
 	} else if err := tx.indexInsert(dfe.num(), e.Ref, key); err != nil {
 		return true, pathErr("link", newPath, err)
 	}

@@ -720,7 +720,8 @@ func (tx *Tx) MkdirAll(path string) error {
 	return nil
 }
 
-// Create makes a file at path holding what r yields.
+// Create makes a file at path holding what r yields (nothing when r is
+// nil).
 //
 // Data of 1 MiB or more is streamed: read a chunk at a time and written
 // to clusters the transaction allocates (free on disk until the commit),

@@ -107,6 +107,9 @@ func readUpTo(r io.Reader, b []byte) (n int, eof bool, err error) {
 // transaction's staging budget allows, else streamed.
 func (tx *Tx) dataAttrFrom(name []uint16, r io.Reader, room int) (mft.Attr, error) {
 	a := mft.Attr{Type: mft.AttrData, Name: name}
+	if r == nil {
+		r = bytes.NewReader(nil) // no data
+	}
 	size, known := readerSize(r)
 	if known && size >= streamMin {
 		return a, tx.streamAttr(&a, nil, r, size)
