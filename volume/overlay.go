@@ -54,7 +54,10 @@ func (o *overlay) Name() string    { return deviceName(o.base) }
 func (o *overlay) Size() int64     { return o.base.Size() }
 func (o *overlay) SectorSize() int { return o.base.SectorSize() }
 func (o *overlay) Sync() error     { return nil }
-func (o *overlay) Close() error    { return o.base.Close() }
+func (o *overlay) Close() error {
+	o.discard()
+	return o.base.Close()
+}
 
 // ReadAt reads staged pages from memory and the rest from the device,
 // staging promised writes of the pages it reads first.
@@ -95,18 +98,23 @@ func (o *overlay) ReadAt(p []byte, off int64) (int, error) {
 		n := min(int64(len(p)-done), overlayPage-in)
 		o.mu.Lock()
 		b, ok := o.pages[pg]
-		o.mu.Unlock()
 		if ok {
+			// Copied under the lock: once discard has run, no reader
+			// (a goroutine a walk left behind) touches a chunk, whose
+			// memory may be unmapped then.
 			if in >= int64(len(b)) {
+				o.mu.Unlock()
 				return done, errEOF(o, cur)
 			}
 			c := copy(p[done:done+int(n)], b[in:])
+			o.mu.Unlock()
 			done += c
 			if int64(c) < n {
 				return done, errEOF(o, cur)
 			}
 			continue
 		}
+		o.mu.Unlock()
 		// Read the clean pages up to the next staged one in one call.
 		end := pg + 1
 		o.mu.Lock()
@@ -227,26 +235,34 @@ func (o *overlay) page(pg, size int64) ([]byte, *chunk) {
 	return ch.buf[in:min(in+overlayPage, int64(len(ch.buf)))], ch
 }
 
-// chunkPool keeps a few chunk buffers ready, their memory touched by a
-// goroutine of their own. A transaction stages its pages into fresh
-// memory, and the kernel maps each of its pages in on first touch (about
-// a microsecond each on a VM; 3,000 for the 10,000 records of the
-// writer benchmark): done on a second core, that time leaves the
-// transaction's. The goroutine runs only while the pool is below its
-// mark, and takes no lock of the overlay.
+// chunkPool keeps chunk buffers ready, made on a goroutine of their own.
+// A transaction stages its pages into fresh memory, and the kernel maps
+// each of its pages in on first touch (about a microsecond each on a VM;
+// 3,000 for the 10,000 records of the writer benchmark): done on a second
+// core, that time leaves the transaction's. The goroutine runs only while
+// the pool is below its mark, and takes no lock of the overlay.
+//
+// Where the system allows (arena_linux.go), the buffers are carved from
+// arenas of 2 MiB mapped outside the Go heap and asked to be one huge page
+// each: one fault maps an arena, and the staged bytes neither count
+// towards the heap's growth (which sets how often the garbage collector
+// runs) nor take TLB entries by the thousand. release unmaps them; it is
+// called once nothing refers to a chunk (the overlay's discard).
 //
 // Not an on-disk structure.
 type chunkPool struct {
 	mu      sync.Mutex
 	ready   [][]byte
 	running bool
+	done    sync.WaitGroup // the fill goroutine
+	arenas  []mapping      // mapped by fill, unmapped by release
 }
 
 const (
 	chunkBytes = overlayChunk * overlayPage
-	// chunksAhead is the pool's mark: 1 MiB, staged by the writer in
-	// about 1.5 ms, made ready in about 0.3.
-	chunksAhead = 8
+	// chunksAhead is the pool's mark: 2 MiB, one arena, staged by the
+	// writer in about 3 ms.
+	chunksAhead = 16
 )
 
 // get returns a chunk buffer (its bytes unspecified: every page is
@@ -262,6 +278,7 @@ func (p *chunkPool) get() []byte {
 	}
 	if !p.running && len(p.ready) < chunksAhead/2 {
 		p.running = true
+		p.done.Add(1)
 		go p.fill()
 	}
 	p.mu.Unlock()
@@ -271,16 +288,30 @@ func (p *chunkPool) get() []byte {
 	return b
 }
 
-// fill makes buffers ready up to the mark, touching one byte of each
-// memory page so that the kernel maps them now.
+// fill makes buffers ready up to the mark: an arena carved in chunks, or
+// heap buffers with one byte of each memory page touched so that the
+// kernel maps them now.
 func (p *chunkPool) fill() {
+	defer p.done.Done()
 	for {
-		b := make([]byte, chunkBytes)
-		for i := 0; i < len(b); i += 4096 {
-			b[i] = 0
+		var bufs [][]byte
+		if m, ok := mapArena(); ok {
+			a := m.arena
+			for off := 0; off+chunkBytes <= len(a); off += chunkBytes {
+				bufs = append(bufs, a[off:off+chunkBytes:off+chunkBytes])
+			}
+			p.mu.Lock()
+			p.arenas = append(p.arenas, m)
+			p.mu.Unlock()
+		} else {
+			b := make([]byte, chunkBytes)
+			for i := 0; i < len(b); i += 4096 {
+				b[i] = 0
+			}
+			bufs = [][]byte{b}
 		}
 		p.mu.Lock()
-		p.ready = append(p.ready, b)
+		p.ready = append(p.ready, bufs...)
 		if len(p.ready) >= chunksAhead {
 			p.running = false
 			p.mu.Unlock()
@@ -288,6 +319,21 @@ func (p *chunkPool) fill() {
 		}
 		p.mu.Unlock()
 	}
+}
+
+// release waits for the fill goroutine and unmaps every arena, with the
+// ready buffers carved from them: no chunk handed out may be used after.
+func (p *chunkPool) release() {
+	p.done.Wait()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.arenas) == 0 {
+		return
+	}
+	for _, a := range p.arenas {
+		unmapArena(a)
+	}
+	p.arenas, p.ready = nil, nil
 }
 
 // extent is a run of staged bytes at a device offset.
@@ -334,7 +380,9 @@ func (o *overlay) stagedBytes() int64 {
 	return n
 }
 
-// discard forgets every staged write and reports the page ranges it held.
+// discard forgets every staged write and reports the page ranges it
+// held. The chunks' memory goes (see chunkPool): the transaction must
+// hold no slice of it (the commit's extents are written by then).
 func (o *overlay) discard() []int64 {
 	o.mu.Lock()
 	defer o.mu.Unlock()
@@ -345,6 +393,8 @@ func (o *overlay) discard() []int64 {
 	o.pages = make(map[int64][]byte)
 	o.chunks = make(map[int64]*chunk)
 	o.lazy = nil
+	// Nothing refers to the chunks now: the arenas behind them go.
+	o.ahead.release()
 	return pgs
 }
 
