@@ -26,10 +26,11 @@ type overlay struct {
 	// page cache).
 	onWrite func(off, n int64)
 	// watch, when set, is told of the same (a transaction's read-ahead
-	// window of $MFT, txahead.go); window, when set, fills a page about
-	// to be staged when it holds its current bytes.
+	// window of $MFT, txahead.go); window, when set, returns the current
+	// bytes of a page about to be staged when it holds them (nil: read
+	// them), to be used at once.
 	watch  func(off, n int64)
-	window func(p []byte, off int64) bool
+	window func(off int64, n int) []byte
 	// lazy counts, per page, writes promised but not staged yet (a
 	// transaction encodes changed INDX blocks once, at its end); fill
 	// stages those of a page, and is called before the page is read.
@@ -177,12 +178,22 @@ func (o *overlay) WriteAt(p []byte, off int64) (int, error) {
 				read = o.readClean
 			}
 			o.mu.Unlock()
-			if !clean || o.window == nil || !o.window(b, pg*overlayPage) {
-				if _, err := read(b, pg*overlayPage); err == io.EOF {
-					m.markAll(len(b))
-				} else if err != nil {
-					return done, err
-				}
+			var src []byte
+			if clean && o.window != nil {
+				src = o.window(pg*overlayPage, len(b))
+			}
+			if src != nil {
+				// The page's bytes from the window but those the write
+				// covers, which are compared there (just read: in cache).
+				copy(b[:in], src[:in])
+				copy(b[int(in)+n:], src[int(in)+n:])
+				m.markChanged(int(in), src[in:int(in)+n], p[done:done+n])
+				break
+			}
+			if _, err := read(b, pg*overlayPage); err == io.EOF {
+				m.markAll(len(b))
+			} else if err != nil {
+				return done, err
 			}
 			m.markChanged(int(in), b[in:int(in)+n], p[done:done+n])
 		}

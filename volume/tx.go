@@ -351,7 +351,7 @@ func (v *Volume) exec(fn func(tx *Tx) error, commit, wantPlan bool) (*Plan, erro
 		now = v.wopts.Now
 	}
 	tx := &Tx{v: v, now: mft.FiletimeOf(now()), blkAct: map[PlanBlock]string{}, dryRun: !commit}
-	v.ov.watch, v.ov.window = tx.window.staged, tx.window.readDev
+	v.ov.watch, v.ov.window = tx.window.staged, tx.window.peekDev
 	err := fn(tx)
 	if err == nil {
 		err = tx.finish()

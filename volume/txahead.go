@@ -58,16 +58,17 @@ func (w *mftWindow) staged(off, n int64) {
 	}
 }
 
-// readDev copies the device bytes at off into p when the window holds
-// them current (the overlay stages a page from it instead of reading it).
-func (w *mftWindow) readDev(p []byte, off int64) bool {
+// peekDev returns the window's bytes for device bytes [off, off+n) when
+// it holds them current (nil otherwise): a slice of the window, valid
+// until the next read ahead (the overlay stages a page from it instead of
+// reading it).
+func (w *mftWindow) peekDev(off int64, n int) []byte {
 	if w.s == nil {
-		return false
+		return nil
 	}
 	lo, hi := w.dev+(w.lo-w.off), w.dev+(w.hi-w.off)
-	if off < lo || off+int64(len(p)) > hi {
-		return false
+	if off < lo || off+int64(n) > hi {
+		return nil
 	}
-	copy(p, w.buf[off-w.dev:])
-	return true
+	return w.buf[off-w.dev : off-w.dev+int64(n)]
 }

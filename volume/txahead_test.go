@@ -68,18 +68,17 @@ func TestMFTWindow(t *testing.T) {
 		buf[i] = byte(i / 4096)
 	}
 	d.set(s, buf, from)
-	page := make([]byte, 4096)
-	if !d.readDev(page, dev+from+4096) || !bytes.Equal(page, buf[4096:8192]) {
+	if page := d.peekDev(dev+from+4096, 4096); page == nil || !bytes.Equal(page, buf[4096:8192]) {
 		t.Error("page inside the window: not served, or wrong bytes")
 	}
-	if d.readDev(page, dev+from-2048) || d.readDev(page, dev+from+size-2048) {
+	if d.peekDev(dev+from-2048, 4096) != nil || d.peekDev(dev+from+size-2048, 4096) != nil {
 		t.Error("page across an end of the window served")
 	}
 	d.staged(dev+from+4096+100, 10)
-	if d.readDev(page, dev+from+4096) {
+	if d.peekDev(dev+from+4096, 4096) != nil {
 		t.Error("page written since served")
 	}
-	if !d.readDev(page, dev+from+8192) {
+	if d.peekDev(dev+from+8192, 4096) == nil {
 		t.Error("page after the write not served")
 	}
 
