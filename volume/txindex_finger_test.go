@@ -216,3 +216,107 @@ func TestIndexSlot(t *testing.T) {
 		}
 	}
 }
+
+// TestFingerAfterEdits looks names up through lookupFold, as the
+// transaction does (the finger, else the search from the root that sets
+// it), between random inserts and deletes that split, merge and rebalance
+// leaves, and compares every answer with a model (TestFingerFold compares
+// with the search from the root, which also moves the finger).
+func TestFingerAfterEdits(t *testing.T) {
+	v := memVolume(t, 32<<20)
+	rollback := errors.New("roll back")
+	err := v.Update(func(tx *Tx) error {
+		if err := tx.Mkdir("/d"); err != nil {
+			return err
+		}
+		dfe, err := tx.resolve("/d")
+		if err != nil {
+			return err
+		}
+		rng := rand.New(rand.NewPCG(8, 8))
+		model := map[string]bool{} // present names
+		key := func(name string) []byte {
+			fn := mft.FileName{Parent: dfe.ref(), Namespace: mft.NamespacePOSIX, Name: mft.NameUnits(name)}
+			k, err := fn.AppendBinary(nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return k
+		}
+		open := func() *txIndex {
+			x, err := tx.openIndex(dfe, nameI30, tx.nameCompare())
+			if err != nil {
+				t.Fatal(err)
+			}
+			return x
+		}
+		name := func(i int) string {
+			if i%7 == 0 {
+				return fmt.Sprintf("N%05d", i) // equal but for case to n…
+			}
+			return fmt.Sprintf("n%05d", i)
+		}
+		hits := 0
+		const n = 6000
+		cursor := 0
+		for step := range 30000 {
+			x := open()
+			switch r := rng.IntN(10); {
+			case r < 3: // an edit near the cursor or anywhere
+				i := rng.IntN(n)
+				if r == 0 {
+					i = (cursor + rng.IntN(40) - 20 + n) % n
+				}
+				nm := name(i)
+				if model[nm] {
+					if err := x.ed.Delete(key(nm)); err != nil {
+						t.Fatalf("step %d: delete %s: %v", step, nm, err)
+					}
+					delete(model, nm)
+				} else {
+					if err := x.ed.Insert(index.Entry{Ref: dfe.ref(), Key: key(nm)}); err != nil {
+						t.Fatalf("step %d: insert %s: %v", step, nm, err)
+					}
+					model[nm] = true
+				}
+				if err := x.close(); err != nil {
+					t.Fatal(err)
+				}
+			default: // a lookup, mostly moving on in order
+				cursor = (cursor + 1 + rng.IntN(3)) % n
+				if rng.IntN(20) == 0 {
+					cursor = rng.IntN(n)
+				}
+				looked := strings.ToLower(name(cursor))
+				var want []string
+				for _, nm := range []string{looked, strings.ToUpper(looked[:1]) + looked[1:]} {
+					if model[nm] {
+						want = append(want, nm)
+					}
+				}
+				slices.SortFunc(want, func(a, b string) int { return tx.v.upcase.CompareNames(mft.NameUnits(a), mft.NameUnits(b)) })
+				if _, ok := x.fingerFold(tx.v.upcase, mft.NameUnits(looked), nil); ok {
+					hits++
+				}
+				es, err := x.lookupFold(tx.v.upcase, mft.NameUnits(looked), nil)
+				if err != nil {
+					t.Fatalf("step %d: lookup %s: %v", step, looked, err)
+				}
+				var got []string
+				for _, e := range es {
+					got = append(got, mft.NameString(keyName(e.Key)))
+				}
+				if d := cmp.Diff(want, got); d != "" {
+					t.Fatalf("step %d: lookup %s (-want +got):\n%s", step, looked, d)
+				}
+			}
+		}
+		if hits < 10000 {
+			t.Errorf("the finger answered %d lookups, want most", hits)
+		}
+		return rollback
+	})
+	if !errors.Is(err, rollback) {
+		t.Fatal(err)
+	}
+}
