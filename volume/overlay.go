@@ -276,6 +276,24 @@ const (
 	chunksAhead = 16
 )
 
+// prime starts the pool's goroutine when the pool is low, so that it has
+// buffers by the time a transaction stages its first pages.
+func (p *chunkPool) prime() {
+	p.mu.Lock()
+	p.startLocked()
+	p.mu.Unlock()
+}
+
+// startLocked starts the fill goroutine when the pool runs low (p.mu
+// held).
+func (p *chunkPool) startLocked() {
+	if !p.running && len(p.ready) < chunksAhead/2 {
+		p.running = true
+		p.done.Add(1)
+		go p.fill()
+	}
+}
+
 // get returns a chunk buffer (its bytes unspecified: every page is
 // written whole or read from the device before use), from the pool when
 // it has one, and starts the pool's goroutine when it runs low.
@@ -287,11 +305,7 @@ func (p *chunkPool) get() []byte {
 		p.ready[n-1] = nil
 		p.ready = p.ready[:n-1]
 	}
-	if !p.running && len(p.ready) < chunksAhead/2 {
-		p.running = true
-		p.done.Add(1)
-		go p.fill()
-	}
+	p.startLocked()
 	p.mu.Unlock()
 	if b == nil {
 		b = make([]byte, chunkBytes)

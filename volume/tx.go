@@ -352,6 +352,8 @@ func (v *Volume) exec(fn func(tx *Tx) error, commit, wantPlan bool) (*Plan, erro
 	}
 	tx := &Tx{v: v, now: mft.FiletimeOf(now()), blkAct: map[PlanBlock]string{}, dryRun: !commit}
 	v.ov.watch, v.ov.window = tx.window.staged, tx.window.peekDev
+	// Memory for the pages it stages is made ready while it starts.
+	v.ov.ahead.prime()
 	err := fn(tx)
 	if err == nil {
 		err = tx.finish()
