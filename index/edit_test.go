@@ -227,6 +227,45 @@ func (h *edHarness) insert(key []byte, ref mft.FileRef) {
 	h.refs[string(key)] = ref
 }
 
+// appendAfter appends n names after every name of the index with Append
+// (the last name with a suffix: a longer name sorts after its prefix),
+// or, when op is odd and the index has names, tries to append one of its
+// names and requires ErrNotLast and no change.
+func (h *edHarness) appendAfter(n, op int) {
+	h.t.Helper()
+	last := ""
+	if k := len(h.keys); k > 0 {
+		fn, err := mft.DecodeFileName(h.keys[k-1])
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		last = fn.NameString()
+		if op%2 == 1 {
+			s := h.snapshot()
+			present := h.keys[op%k]
+			if err := h.ed.Append([]Entry{{Ref: 1, Key: present}}); !errors.Is(err, ErrNotLast) {
+				h.t.Fatalf("Append of the present %q = %v, want ErrNotLast", h.show(present), err)
+			}
+			h.unchanged("Append of a present key", s)
+			return
+		}
+	}
+	if n := len(mft.NameUnits(last)); n > 200 || h.ed.BlockSize < 4096 && n > 20 || len(h.keys) > 128 {
+		return // names no longer than the others, and few enough to check after every step
+	}
+	var es []Entry
+	for i := range n {
+		es = append(es, Entry{Ref: mft.MakeFileRef(mft.RecordNumber(1000+op), uint16(i+1)), Key: nameKey(fmt.Sprintf("%s~%02d", last, i))})
+	}
+	if err := h.ed.Append(es); err != nil {
+		h.t.Fatalf("Append of %d names after %q: %v", n, last, err)
+	}
+	for _, e := range es {
+		h.keys = append(h.keys, e.Key)
+		h.refs[string(e.Key)] = e.Ref
+	}
+}
+
 func (h *edHarness) delete(key []byte) {
 	h.t.Helper()
 	i, found := slices.BinarySearchFunc(h.keys, key, h.ed.Compare)
@@ -782,6 +821,7 @@ func TestEditorErrors(t *testing.T) {
 // names. The index must match the model after every edit.
 func FuzzEditor(f *testing.F) {
 	f.Add([]byte{0, 1, 2, 3, 4, 5, 0x81, 0x82})
+	f.Add([]byte{1, 0xC7, 0xC7, 0xC7, 3, 0xC6, 0x83, 0xC7, 0xC1})
 	f.Add([]byte("\x01abcdefghijklmnopqrstuvwxyz0123456789\xe1\xe2\xe3\xc1\xc2"))
 	f.Add([]byte("\x02ABCDEFGHIJKLMNOPQRSTUVWXYZ!?<>\xc1\xc2\xc3\xc4\xc5\xc6\xc7\xc8\xc9\xca\xcb\xcc\xcd\xce\xcf"))
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -800,11 +840,14 @@ func FuzzEditor(f *testing.F) {
 		for i := range pool {
 			pool[i] = g.name(pool[:i])
 		}
-		for _, b := range data[1:] {
+		for i, b := range data[1:] {
 			key := nameKey(pool[b&0x3F])
-			if b&0x80 != 0 {
+			switch {
+			case b&0xC0 == 0xC0:
+				h.appendAfter(int(b&7)+1, i)
+			case b&0x80 != 0:
 				h.delete(key)
-			} else {
+			default:
 				h.insert(key, mft.FileRef(b)+1)
 			}
 			h.check(true)
