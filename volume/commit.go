@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"os"
+	"runtime"
 	"slices"
 	"sync"
 
@@ -88,6 +89,9 @@ func (v *Volume) commit(tx *Tx) error {
 	wg.Go(func() {
 		journalErr = v.putJournalSeq(h, v.ov.changedSeq(exts))
 	})
+	// The journal is the longest of the three: it starts first (else it
+	// waits for a core until the planning below is done).
+	runtime.Gosched()
 	phases, err := tx.writePhases(exts)
 	wg.Wait()
 	switch {

@@ -108,18 +108,18 @@ func granules(x uint64) uint64 {
 // a rule).
 const journalMerge = 8
 
-// extentBlock is the most extents a block of changedSeq holds (the tens
-// of thousands a large commit has are never copied to grow a slice).
+// extentBlock is the most extents a block of changedSeq holds: one
+// block's memory serves them all, a block at a time.
 const extentBlock = 4096
 
 // changedSeq returns the journalSeq of the marked parts of exts (staged
 // pages, or parts of them, in device order): runs of marked granules,
 // clipped to the extents, neighbours closer than journalMerge merged
 // (within an extent: each is a slice of one chunk), in blocks of at most
-// extentBlock extents.
+// extentBlock extents, each in the memory of the one before.
 func (o *overlay) changedSeq(exts []stagedExtent) journalSeq {
 	return func(yield func([]stagedExtent) bool) error {
-		cur := make([]stagedExtent, 0, 64)
+		cur := make([]stagedExtent, 0, extentBlock)
 		for _, e := range exts {
 			end := e.Off + int64(len(e.Data))
 			start, stop := int64(-1), int64(-1) // the current run, device offsets
@@ -131,7 +131,7 @@ func (o *overlay) changedSeq(exts []stagedExtent) journalSeq {
 					if !yield(cur) {
 						return false
 					}
-					cur = make([]stagedExtent, 0, min(2*cap(cur), extentBlock))
+					cur = cur[:0]
 				}
 				cur = append(cur, stagedExtent{Off: start, Data: e.Data[start-e.Off : stop-e.Off : stop-e.Off]})
 				start = -1

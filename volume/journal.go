@@ -155,7 +155,8 @@ func blockSeq(blocks [][]stagedExtent) journalSeq {
 
 // journalSeq calls yield with blocks of extents in order until yield
 // returns false, and reports whether it could produce them all (a
-// journal whose extents are produced as it is written).
+// journal whose extents are produced as it is written). A block is valid
+// only until yield returns: its memory may serve the next one.
 type journalSeq func(yield func([]stagedExtent) bool) error
 
 // writeJournalSeq is writeJournal of the extents seq yields. When seq
@@ -220,7 +221,7 @@ func (v *Volume) putJournalSeq(h journalHeader, seq journalSeq) error {
 		return j.WriteJournal(write)
 	}
 	var blocks [][]stagedExtent
-	if err := seq(func(b []stagedExtent) bool { blocks = append(blocks, b); return true }); err != nil {
+	if err := seq(func(b []stagedExtent) bool { blocks = append(blocks, slices.Clone(b)); return true }); err != nil {
 		return err
 	}
 	return v.journal.Write(encodeJournal(h, blocks...))
