@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"sync/atomic"
 )
 
 // CacheStats counts the work of a page cache; not an on-disk structure.
@@ -43,6 +44,12 @@ type pageCache struct {
 	loading  []*loadRun // runs of pages being read from the device
 	loaded   *sync.Cond // on mu; broadcast when reads of pages end
 	scratch  sync.Pool  // *[]byte: device read buffers of readPages
+	// used marks, a bit per regionShift-sized region of the device, the
+	// regions where a page was ever cached or read for the cache (never
+	// cleared): Invalidate skips, without the lock, a range where none
+	// was. Set before the page is, under mu.
+	used        []atomic.Uint64
+	regionShift uint
 }
 
 var _ io.ReaderAt = (*pageCache)(nil)
@@ -177,7 +184,39 @@ func newPageCache(d io.ReaderAt, size int64, pageSize int, capacityBytes int64) 
 	c.parallel = parallelReads(d)
 	c.lru = lruList{slots: &c.slots, head: -1, tail: -1}
 	c.maxRead = int64(c.maxPages) * c.pageSize / 2
+	// Regions of 1 MiB, or more on a device of more than 64 Gi of them.
+	c.regionShift = 20
+	for size>>c.regionShift > 1<<16 {
+		c.regionShift++
+	}
+	c.used = make([]atomic.Uint64, (size>>c.regionShift)/64+1)
 	return c
+}
+
+// markUsed notes that pages [first, end) are cached or being read for the
+// cache.
+func (c *pageCache) markUsed(first, end int64) {
+	if end <= first {
+		return
+	}
+	lo, hi := first*c.pageSize>>c.regionShift, ((end*c.pageSize)-1)>>c.regionShift
+	for r := lo; r <= hi && r/64 < int64(len(c.used)); r++ {
+		if w := &c.used[r/64]; w.Load()&(1<<(r%64)) == 0 {
+			w.Or(1 << (r % 64))
+		}
+	}
+}
+
+// unused reports whether no page of device bytes [off, end) was ever
+// cached or read for the cache.
+func (c *pageCache) unused(off, end int64) bool {
+	lo, hi := off>>c.regionShift, (end-1)>>c.regionShift
+	for r := lo; r <= hi; r++ {
+		if r/64 >= int64(len(c.used)) || c.used[r/64].Load()&(1<<(r%64)) != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // Stats returns the counters so far.
@@ -291,6 +330,7 @@ func (c *pageCache) readPages(p []byte, off int64) (int, error) {
 			buf = *scratch
 		}
 		lr := &loadRun{first: pg, end: run}
+		c.markUsed(pg, run)
 		c.loading = append(c.loading, lr)
 		c.mu.Unlock()
 		_, err := c.deviceRead(buf, runOff)
@@ -392,6 +432,7 @@ func (c *pageCache) copyOut(p []byte, off int64, s *cacheSlot) int {
 // insert caches a copy of data as page n, evicting the least recently used
 // page when the cache is full, and returns its slot.
 func (c *pageCache) insert(n int64, data []byte) int32 {
+	c.markUsed(n, n+1)
 	var i int32
 	switch {
 	case c.lru.Len() >= c.maxPages:
@@ -416,6 +457,13 @@ func (c *pageCache) insert(n int64, data []byte) int32 {
 // the next read of them goes to the device.
 func (c *pageCache) Invalidate(off, length int64) {
 	if length <= 0 {
+		return
+	}
+	// Nothing of the range was ever cached or read for the cache (a
+	// transaction's records, read past it): nothing to drop or to mark
+	// stale. A read for the cache marks its regions before it starts, so
+	// one that starts after this check reads what was written before it.
+	if off >= 0 && length <= c.size-off && c.unused(off, off+length) {
 		return
 	}
 	c.mu.Lock()

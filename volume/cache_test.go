@@ -218,3 +218,33 @@ func TestPageCacheRandom(t *testing.T) {
 		}
 	}
 }
+
+// TestPageCacheRegions checks the regions Invalidate skips without the
+// lock: none before a read, the region of every page read after, and no
+// other.
+func TestPageCacheRegions(t *testing.T) {
+	dev := make([]byte, 8<<20)
+	c := newPageCache(bytes.NewReader(dev), int64(len(dev)), 4096, 1<<20)
+	if !c.unused(0, int64(len(dev))) {
+		t.Fatal("a fresh cache has a region in use")
+	}
+	buf := make([]byte, 100)
+	if _, err := c.ReadAt(buf, 3<<20+5000); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		off, end int64
+		want     bool
+	}{
+		{0, 3 << 20, true},
+		{3<<20 - 1, 3 << 20, true},
+		{3<<20 - 1, 3<<20 + 1, false}, // across into the region read
+		{3 << 20, 4 << 20, false},
+		{4 << 20, 8 << 20, true},
+		{0, 8 << 20, false},
+	} {
+		if got := c.unused(tc.off, tc.end); got != tc.want {
+			t.Errorf("unused(%#x, %#x) = %v, want %v", tc.off, tc.end, got, tc.want)
+		}
+	}
+}
