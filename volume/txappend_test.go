@@ -109,18 +109,8 @@ func TestLinkAppendedMixed(t *testing.T) {
 			var errs [2][]string
 			raw := 0
 			for k, on := range []bool{true, false} {
-				img := filepath.Join(t.TempDir(), "img")
-				if err := os.WriteFile(img, orig, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				v, err := volume.OpenWritable(img, volume.Options{}, opts)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if err := v.Update(setup); err != nil {
-					t.Fatal(err)
-				}
-				err = v.Update(func(tx *volume.Tx) error {
+				img := writeTemp(t, "img", orig)
+				imgs[k] = updatedImage(t, img, "", opts, setup, func(tx *volume.Tx) error {
 					tx.SetRawLink(on)
 					for _, s := range steps {
 						if s.unlink && !withUnlinks {
@@ -133,15 +123,6 @@ func TestLinkAppendedMixed(t *testing.T) {
 					raw = max(raw, tx.RawLinks())
 					return nil
 				})
-				if cerr := v.Close(); err == nil {
-					err = cerr
-				}
-				if err != nil {
-					t.Fatal(err)
-				}
-				if imgs[k], err = os.ReadFile(img); err != nil {
-					t.Fatal(err)
-				}
 			}
 			if d := cmp.Diff(errs[1], errs[0]); d != "" {
 				t.Errorf("errors (-general +raw):\n%s", d)

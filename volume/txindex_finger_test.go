@@ -21,26 +21,9 @@ import (
 // Whenever the finger answers, the answer must be the search's; names
 // looked up in order must mostly be answered by it.
 func TestFingerFold(t *testing.T) {
-	v := memVolume(t, 32<<20)
-	rollback := errors.New("roll back")
-	err := v.Update(func(tx *Tx) error {
-		if err := tx.Mkdir("/d"); err != nil {
-			return err
-		}
-		dfe, err := tx.resolve("/d")
-		if err != nil {
-			return err
-		}
+	inNewDir(t, func(tx *Tx, dfe *fileEdit, key func(string) []byte) {
 		rng := rand.New(rand.NewPCG(4, 4))
 		var present []string
-		key := func(name string) []byte {
-			fn := mft.FileName{Parent: dfe.ref(), Namespace: mft.NamespacePOSIX, Name: mft.NameUnits(name)}
-			k, err := fn.AppendBinary(nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return k
-		}
 		edit := func(name string, del bool) {
 			t.Helper()
 			x, err := tx.openIndex(dfe, nameI30, tx.nameCompare())
@@ -142,7 +125,7 @@ func TestFingerFold(t *testing.T) {
 		// among them), then look the run and its neighbours up in order.
 		x, err := tx.openIndex(dfe, nameI30, tx.nameCompare())
 		if err != nil {
-			return err
+			t.Fatal(err)
 		}
 		blocks := func() int {
 			n := 0
@@ -174,6 +157,32 @@ func TestFingerFold(t *testing.T) {
 			t.Error("the finger answered no lookup")
 		}
 		t.Logf("the finger answered %d of %d lookups", hits, tries)
+	})
+}
+
+// inNewDir runs fn in a transaction on a fresh volume, with the new
+// directory /d and its $FILE_NAME keys (POSIX names), then rolls the
+// transaction back.
+func inNewDir(t *testing.T, fn func(tx *Tx, dfe *fileEdit, key func(name string) []byte)) {
+	t.Helper()
+	v := memVolume(t, 32<<20)
+	rollback := errors.New("roll back")
+	err := v.Update(func(tx *Tx) error {
+		if err := tx.Mkdir("/d"); err != nil {
+			return err
+		}
+		dfe, err := tx.resolve("/d")
+		if err != nil {
+			return err
+		}
+		fn(tx, dfe, func(name string) []byte {
+			fn := mft.FileName{Parent: dfe.ref(), Namespace: mft.NamespacePOSIX, Name: mft.NameUnits(name)}
+			k, err := fn.AppendBinary(nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return k
+		})
 		return rollback
 	})
 	if !errors.Is(err, rollback) {
@@ -223,26 +232,9 @@ func TestIndexSlot(t *testing.T) {
 // leaves, and compares every answer with a model (TestFingerFold compares
 // with the search from the root, which also moves the finger).
 func TestFingerAfterEdits(t *testing.T) {
-	v := memVolume(t, 32<<20)
-	rollback := errors.New("roll back")
-	err := v.Update(func(tx *Tx) error {
-		if err := tx.Mkdir("/d"); err != nil {
-			return err
-		}
-		dfe, err := tx.resolve("/d")
-		if err != nil {
-			return err
-		}
+	inNewDir(t, func(tx *Tx, dfe *fileEdit, key func(string) []byte) {
 		rng := rand.New(rand.NewPCG(8, 8))
 		model := map[string]bool{} // present names
-		key := func(name string) []byte {
-			fn := mft.FileName{Parent: dfe.ref(), Namespace: mft.NamespacePOSIX, Name: mft.NameUnits(name)}
-			k, err := fn.AppendBinary(nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return k
-		}
 		open := func() *txIndex {
 			x, err := tx.openIndex(dfe, nameI30, tx.nameCompare())
 			if err != nil {
@@ -314,9 +306,5 @@ func TestFingerAfterEdits(t *testing.T) {
 		if hits < 10000 {
 			t.Errorf("the finger answered %d lookups, want most", hits)
 		}
-		return rollback
 	})
-	if !errors.Is(err, rollback) {
-		t.Fatal(err)
-	}
 }

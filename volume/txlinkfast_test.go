@@ -51,11 +51,7 @@ func TestLinkRawSameBytes(t *testing.T) {
 			raw := 0
 			for k, on := range []bool{true, false} {
 				img := writeTemp(t, fmt.Sprintf("img%d.img", k), orig)
-				v, err := volume.OpenWritable(img+src.spec, volume.Options{}, volume.WriteOptions{Force: true, Now: func() time.Time { return clock }})
-				if err != nil {
-					t.Fatal(err)
-				}
-				err = v.Update(func(tx *volume.Tx) error {
+				imgs[k] = updatedImage(t, img, src.spec, volume.WriteOptions{Force: true, Now: func() time.Time { return clock }}, func(tx *volume.Tx) error {
 					tx.SetRawLink(on)
 					for i, f := range files {
 						for j, d := range dirs {
@@ -81,15 +77,6 @@ func TestLinkRawSameBytes(t *testing.T) {
 					}
 					return nil
 				})
-				if cerr := v.Close(); err == nil {
-					err = cerr
-				}
-				if err != nil {
-					t.Fatal(err)
-				}
-				if imgs[k], err = os.ReadFile(img); err != nil {
-					t.Fatal(err)
-				}
 			}
 			if d := cmp.Diff(errs[1], errs[0]); d != "" {
 				t.Errorf("errors differ (-general +raw):\n%s", d)
@@ -152,6 +139,31 @@ func linkCandidates(t *testing.T, img string) (files, dirs []string) {
 		t.Fatal(err)
 	}
 	return files, dirs
+}
+
+// updatedImage opens the image file img (with the partition spec, if
+// any) for writing, runs each of fns in a transaction of its own, closes
+// it and returns the file's bytes.
+func updatedImage(t *testing.T, img, spec string, opts volume.WriteOptions, fns ...func(tx *volume.Tx) error) []byte {
+	t.Helper()
+	v, err := volume.OpenWritable(img+spec, volume.Options{}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, fn := range fns {
+		if err := v.Update(fn); err != nil {
+			v.Close()
+			t.Fatal(err)
+		}
+	}
+	if err := v.Close(); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 func writeTemp(t *testing.T, name string, b []byte) string {
