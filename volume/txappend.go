@@ -23,6 +23,14 @@ import (
 // first inserts them all (settle): resolve, lookup, editFile, openIndex
 // (through which every path, record and index of the transaction is
 // reached) and finish.
+//
+// An error inserting them (no room for a new INDX block on a full volume,
+// a block that does not decode) is the transaction's: it comes from the
+// Link or the operation that made them go in, names the entries, and
+// finish returns it again, so that the transaction cannot commit (part of
+// them may be in the index, as after a failed Insert). A transaction that
+// would go on after ErrNoSpace from one link and commit the links before
+// it cannot when the links were appended.
 
 // appendable reports whether the name units (new in directory x: not in
 // its index, nor appended) sorts after every name in x and its appended

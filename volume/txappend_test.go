@@ -2,6 +2,7 @@ package volume_test
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ntfsedit/ntfsedit/internal/oracle"
+	"github.com/ntfsedit/ntfsedit/internal/testutil"
 	"github.com/ntfsedit/ntfsedit/volume"
 )
 
@@ -228,4 +230,77 @@ func namesAndLinks(t *testing.T, raw []byte, want map[string][]string) map[strin
 		}
 	}
 	return out
+}
+
+// TestLinkAppendedNoSpace links files in order into a directory of a
+// volume with one cluster free: the entries appended need more INDX
+// blocks than that, and the transaction fails with ErrNoSpace, whichever
+// link or the commit it surfaces in, with linkRaw on and off, leaving the
+// volume byte for byte as it was.
+func TestLinkAppendedNoSpace(t *testing.T) {
+	for _, on := range []bool{true, false} {
+		t.Run(fmt.Sprintf("raw=%v", on), func(t *testing.T) {
+			raw := make([]byte, 24<<20)
+			dev := volume.NewMemDevice(raw, 512)
+			if err := volume.FormatOn(dev, 0, volume.FormatOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			v, err := volume.OpenWritableOn(dev, volume.Options{}, volume.WriteOptions{Journal: testutil.NewMemJournal()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer v.Close()
+			err = v.Update(func(tx *volume.Tx) error {
+				for _, d := range []string{"/src", "/links"} {
+					if err := tx.Mkdir(d); err != nil {
+						return err
+					}
+				}
+				for i := range 600 {
+					if err := tx.Create(fmt.Sprintf("/src/f%04d", i), strings.NewReader("x")); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			bm, err := v.ClusterBitmap()
+			if err != nil {
+				t.Fatal(err)
+			}
+			free := int64(0)
+			for lcn := range v.Info().Clusters {
+				if !bm.Allocated(lcn) {
+					free++
+				}
+			}
+			cs := int64(v.ClusterSize())
+			if err := v.Update(func(tx *volume.Tx) error {
+				return tx.Create("/fill", bytes.NewReader(make([]byte, (free-1)*cs)))
+			}); err != nil {
+				t.Fatal(err)
+			}
+			before := bytes.Clone(raw)
+			links := 0
+			err = v.Update(func(tx *volume.Tx) error {
+				tx.SetRawLink(on)
+				for i := range 600 {
+					if err := tx.Link(fmt.Sprintf("/src/f%04d", i), fmt.Sprintf("/links/l%04d", i)); err != nil {
+						return err
+					}
+					links++
+				}
+				return nil
+			})
+			if !errors.Is(err, volume.ErrNoSpace) {
+				t.Fatalf("after %d links: Update = %v, want ErrNoSpace", links, err)
+			}
+			if !bytes.Equal(raw, before) {
+				t.Error("the failed transaction changed the volume")
+			}
+			t.Logf("%d links made before the error: %v", links, err)
+		})
+	}
 }
