@@ -524,8 +524,8 @@ func residentUnnamed(a *mft.Attr, b []byte) bool {
 	if n < 0x18 || n%8 != 0 || n > len(b) {
 		return false
 	}
-	vl, vo := int(le32(b[0x10:])), int(le16(b[0x14:]))
-	if vo < 0x18 || vo+vl > n {
+	vl, vo := int64(le32(b[0x10:])), int(le16(b[0x14:])) // int64: no overflow where int has 32 bits
+	if vo < 0x18 || int64(vo)+vl > int64(n) {
 		return false
 	}
 	// Only the fields the checks read for a resident attribute are set
@@ -533,7 +533,7 @@ func residentUnnamed(a *mft.Attr, b []byte) bool {
 	// more than the rest of the decoding).
 	a.Type, a.Length, a.ID, a.Flags = mft.AttrType(le32(b)), uint32(n), le16(b[0x0E:]), mft.AttrFlags(le16(b[0x0C:]))
 	a.NonResident, a.Name, a.StartVCN = false, nil, 0
-	a.Value, a.ValueOffset = b[vo:vo+vl], uint16(vo)
+	a.Value, a.ValueOffset = b[vo:vo+int(vl)], uint16(vo)
 	return true
 }
 

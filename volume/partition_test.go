@@ -129,7 +129,7 @@ func putGUID(b []byte, s string) {
 // backup array and header at the end. entries is the array's entry count.
 func buildGPTDisk(sectors, ss int, entries int, specs ...gptSpec) []byte {
 	disk := make([]byte, sectors*ss)
-	putMBR(disk[:512], mbrSpec{slot: 0, typ: 0xee, start: 1, count: uint32(min(sectors-1, 0xffffffff))})
+	putMBR(disk[:512], mbrSpec{slot: 0, typ: 0xee, start: 1, count: uint32(min(int64(sectors-1), 0xffffffff))})
 
 	const entrySize = 128
 	array := make([]byte, entries*entrySize)

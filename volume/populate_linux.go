@@ -21,9 +21,10 @@ func hostStat(p string, fi fs.FileInfo) hostMeta {
 		return hostMeta{times: Times{Created: fi.ModTime(), Modified: fi.ModTime()}}
 	}
 	m := hostMeta{dev: uint64(st.Dev), ino: uint64(st.Ino), nlink: uint64(st.Nlink)}
-	m.times.Modified = time.Unix(st.Mtim.Sec, st.Mtim.Nsec).UTC()
-	m.times.Accessed = time.Unix(st.Atim.Sec, st.Atim.Nsec).UTC()
-	m.times.Changed = time.Unix(st.Ctim.Sec, st.Ctim.Nsec).UTC()
+	// int64 conversions: 32-bit Linux has 32-bit fields.
+	m.times.Modified = time.Unix(int64(st.Mtim.Sec), int64(st.Mtim.Nsec)).UTC()
+	m.times.Accessed = time.Unix(int64(st.Atim.Sec), int64(st.Atim.Nsec)).UTC()
+	m.times.Changed = time.Unix(int64(st.Ctim.Sec), int64(st.Ctim.Nsec)).UTC()
 	m.times.Created = m.times.Modified
 	if bt, ok := birthTime(p); ok {
 		m.times.Created = bt

@@ -23,7 +23,7 @@ func faults() int64 {
 	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
 		return -1
 	}
-	return ru.Minflt + ru.Majflt
+	return int64(ru.Minflt) + int64(ru.Majflt) // int32 fields on 32-bit Linux
 }
 
 // userSys splits the CPU time so far into user and system time.

@@ -27,7 +27,7 @@ func TestWriterNonResidentReparseTag(t *testing.T) {
 	if err := os.WriteFile(p, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	const tag = 0x80000013 // IO_REPARSE_TAG_DEDUP: a Microsoft tag, no GUID
+	const tag uint32 = 0x80000013 // IO_REPARSE_TAG_DEDUP: a Microsoft tag, no GUID
 	buf := make([]byte, 8+10000)
 	binary.LittleEndian.PutUint32(buf, tag)
 	binary.LittleEndian.PutUint16(buf[4:], 10000)

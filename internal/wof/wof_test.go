@@ -266,7 +266,7 @@ var chunkTableVectors = []struct {
 	{"one chunk", 100, 4096, []int{60}, nil},
 	{"three chunks", 10000, 4096, []int{300, 4096, 1808}, []byte{0x2c, 1, 0, 0, 0x2c, 0x11, 0, 0}},
 	{"exact chunks", 8192, 4096, []int{4096, 10}, []byte{0, 0x10, 0, 0}},
-	{"8-byte entries", 0x100000000, 0x80000000, []int{5, 7}, []byte{5, 0, 0, 0, 0, 0, 0, 0}},
+	{"8-byte entries", 0x100000000, 1 << 30, []int{5, 7, 9, 11}, []byte{5, 0, 0, 0, 0, 0, 0, 0, 12, 0, 0, 0, 0, 0, 0, 0, 21, 0, 0, 0, 0, 0, 0, 0}}, // a chunk size that fits 32 bits
 }
 
 func TestChunkTable(t *testing.T) {
