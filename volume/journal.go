@@ -281,7 +281,7 @@ func decodeJournal(b []byte) (journalHeader, []stagedExtent, error) {
 		n := int(le.Uint32(body[off+8:]))
 		crc := le.Uint32(body[off+12:])
 		off += 16
-		if n > len(body)-off || dev < 0 || dev > h.Size || int64(n) > h.Size-dev {
+		if n < 0 || n > len(body)-off || dev < 0 || dev > h.Size || int64(n) > h.Size-dev { // n < 0: int of 32 bits
 			return h, nil, fmt.Errorf("journal extent %d: %d bytes at device offset %#x out of range", i, n, dev)
 		}
 		data := body[off : off+n]

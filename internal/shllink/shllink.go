@@ -330,7 +330,7 @@ func decodeLinkInfo(b []byte, base int) (*LinkInfo, error) {
 	li := &LinkInfo{}
 	field := func(at int) (int, error) {
 		o := int(le.Uint32(b[at:]))
-		if o >= len(b) {
+		if o < 0 || o >= len(b) { // o < 0: int of 32 bits
 			return 0, corrupt(base+at, "LinkInfo offset", o)
 		}
 		return o, nil
@@ -410,7 +410,7 @@ func decodeVolumeID(b []byte, base int) (*VolumeID, error) {
 		lo = int(le.Uint32(b[0x10:]))
 		v.LabelUnicode = true
 	}
-	if lo >= n {
+	if lo < 0 || lo >= n {
 		return nil, corrupt(base+0x0C, "VolumeID label offset", lo)
 	}
 	if v.LabelUnicode {
@@ -432,7 +432,7 @@ func decodeNetworkLink(b []byte, base int) (*NetworkLink, error) {
 	b = b[:n]
 	nl := &NetworkLink{Flags: le.Uint32(b[4:]), ProviderType: le.Uint32(b[0x10:])}
 	no, do := int(le.Uint32(b[8:])), int(le.Uint32(b[0x0C:]))
-	if no >= n {
+	if no < 0 || no >= n {
 		return nil, corrupt(base+8, "NetNameOffset", no)
 	}
 	nl.NetName = ansiZ(b[no:])
@@ -442,7 +442,7 @@ func decodeNetworkLink(b []byte, base int) (*NetworkLink, error) {
 		}
 	}
 	if nl.Flags&1 != 0 {
-		if do >= n {
+		if do < 0 || do >= n {
 			return nil, corrupt(base+0x0C, "DeviceNameOffset", do)
 		}
 		nl.DeviceName = ansiZ(b[do:])
