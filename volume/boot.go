@@ -49,6 +49,24 @@ type BootSector struct {
 	raw []byte // the decoded sector: boot code and fields not modelled
 }
 
+// sectorsPerCluster is the count the byte at 0x0D stores: itself up to
+// 0x80, else 2 to the power of 256 minus it (0 when invalid).
+func sectorsPerCluster(c byte) int {
+	switch spc := int(c); {
+	case spc == 0:
+		return 0
+	case spc > 0x80:
+		if shift := 256 - spc; shift <= 20 {
+			return 1 << shift
+		}
+		return 0
+	case spc&(spc-1) != 0:
+		return 0
+	default:
+		return spc
+	}
+}
+
 // ClusterSize is the cluster size in bytes.
 func (b *BootSector) ClusterSize() int { return b.BytesPerSector * b.SectorsPerCluster }
 
@@ -72,21 +90,9 @@ func DecodeBootSector(s []byte) (*BootSector, error) {
 	if b.BytesPerSector < 256 || b.BytesPerSector > 4096 || b.BytesPerSector&(b.BytesPerSector-1) != 0 {
 		return nil, &BootError{Offset: 0x0B, Field: "bytes per sector", Value: b.BytesPerSector}
 	}
-	spc := int(s[0x0D])
-	switch {
-	case spc == 0:
-		return nil, &BootError{Offset: 0x0D, Field: "sectors per cluster", Value: spc}
-	case spc > 0x80:
-		// Clusters of 64 KiB and more: the byte is a negative power of two.
-		shift := 256 - spc
-		if shift > 20 {
-			return nil, &BootError{Offset: 0x0D, Field: "sectors per cluster", Value: fmt.Sprintf("0x%02x", spc)}
-		}
-		b.SectorsPerCluster = 1 << shift
-	case spc&(spc-1) != 0:
-		return nil, &BootError{Offset: 0x0D, Field: "sectors per cluster", Value: spc}
-	default:
-		b.SectorsPerCluster = spc
+	// Clusters of 64 KiB and more: the byte is a negative power of two.
+	if b.SectorsPerCluster = sectorsPerCluster(s[0x0D]); b.SectorsPerCluster == 0 {
+		return nil, &BootError{Offset: 0x0D, Field: "sectors per cluster", Value: fmt.Sprintf("0x%02x", s[0x0D])}
 	}
 	if cs := b.ClusterSize(); cs > 2<<20 {
 		return nil, &BootError{Offset: 0x0D, Field: "cluster size", Value: cs}
@@ -145,6 +151,10 @@ func (b *BootSector) AppendBinary(out []byte) ([]byte, error) {
 	switch spc := b.SectorsPerCluster; {
 	case spc <= 0 || spc&(spc-1) != 0:
 		return out, &BootError{Offset: 0x0D, Field: "sectors per cluster", Value: spc}
+	case len(b.raw) > 0x0D && sectorsPerCluster(b.raw[0x0D]) == spc:
+		// The stored byte, when it says the same (a power of two up to
+		// 128 may be stored either way).
+		s[0x0D] = b.raw[0x0D]
 	case spc <= 0x80:
 		s[0x0D] = byte(spc)
 	default:
